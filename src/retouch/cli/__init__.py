@@ -1,0 +1,1 @@
+"""The ``retouch`` command line: a thin layer over the public API."""

@@ -1,0 +1,86 @@
+"""Mask utilities: resizing, dilation and the boxes around holes.
+
+Masks are ``H x W`` uint8 with 255 = "act here" (STYLE.md).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["Box", "dilate", "erode", "hole_boxes", "resize_mask"]
+
+Box = tuple[int, int, int, int]  # y0, x0, y1, x1 (end exclusive)
+
+
+def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize an H x W 0/255 mask to ``shape = (H', W')``, keeping it binary.
+
+    >>> resize_mask(np.full((2, 2), 255, np.uint8), (4, 4)).sum() // 255
+    16
+    """
+    h, w = shape
+    if mask.shape == (h, w):
+        return mask
+    resized = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(resized >= 128, 255, 0).astype(np.uint8)
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Grow a 0/255 mask by ``radius`` pixels with a disk; ``radius <= 0`` returns it unchanged."""
+    if radius <= 0:
+        return mask
+    return cv2.dilate(mask, _disk(radius))
+
+
+def erode(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Shrink a 0/255 mask by ``radius`` pixels with a disk."""
+    if radius <= 0:
+        return mask
+    return cv2.erode(mask, _disk(radius), borderType=cv2.BORDER_REPLICATE)
+
+
+def hole_boxes(
+    mask: np.ndarray, *, context: float = 1.0, min_margin: int = 32
+) -> list[Box]:
+    """Boxes around the connected holes of ``mask``, grown by context, overlaps merged.
+
+    Each hole's bounding box grows on every side by ``max(min_margin, context *
+    longest side)`` (clipped to the image). Boxes that overlap are merged until
+    none do, so every hole lies wholly inside exactly one box.
+
+    >>> m = np.zeros((100, 100), np.uint8); m[10:20, 10:20] = 255
+    >>> hole_boxes(m, context=0.5, min_margin=5)
+    [(5, 5, 25, 25)]
+    """
+    h, w = mask.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), 8)
+    boxes: list[Box] = []
+    for x, y, bw, bh, _area in stats[1:count]:
+        m = max(min_margin, int(round(context * max(bw, bh))))
+        boxes.append((max(0, y - m), max(0, x - m), min(h, y + bh + m), min(w, x + bw + m)))
+    return merge_boxes(boxes)
+
+
+def merge_boxes(boxes: list[Box]) -> list[Box]:
+    """Merge overlapping boxes until no two overlap; sorted top-left first."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        out: list[Box] = []
+        for box in boxes:
+            for i, other in enumerate(out):
+                if box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
+                    out[i] = (min(box[0], other[0]), min(box[1], other[1]),
+                              max(box[2], other[2]), max(box[3], other[3]))
+                    merged = True
+                    break
+            else:
+                out.append(box)
+        boxes = out
+    return sorted(boxes)

@@ -1,0 +1,45 @@
+"""The ``patchmatch`` inpainting method: multi-scale PatchMatch completion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retouch.core.registry import register
+from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete
+
+__all__ = ["patchmatch"]
+
+
+@register(
+    "inpaint",
+    "patchmatch",
+    "multi-scale PatchMatch completion (Content-Aware Fill style): copies real texture",
+    default=True,
+)
+def patchmatch(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    patch_size: int = 7,
+    source: np.ndarray | None = None,
+    seed: int = 0,
+    em_coarse: int = 8,
+    em_fine: int = 2,
+) -> np.ndarray:
+    """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.
+
+    image: H x W x 3 uint8 RGB. mask: H x W uint8, 255 = fill. source: optional
+    H x W uint8 mask of where patches may be copied from (255 = allowed).
+    Returns H x W x 3 uint8; pixels where mask is 0 are returned unchanged.
+    """
+    if patch_size < 3 or patch_size % 2 == 0:
+        raise ValueError(f"patch_size must be an odd number >= 3, got {patch_size}")
+    hole = mask > 0
+    allowed = np.ones_like(hole) if source is None else source > 0
+    settings = PatchMatchSettings(
+        patch_size=patch_size, seed=seed, em_coarse=em_coarse, em_fine=em_fine
+    )
+    filled = complete(image.astype(np.float32), hole, allowed & ~hole, settings)
+    out = image.copy()
+    out[hole] = np.clip(np.rint(filled[hole]), 0, 255).astype(np.uint8)
+    return out

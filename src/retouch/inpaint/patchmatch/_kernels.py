@@ -1,0 +1,191 @@
+"""Numba kernels of the PatchMatch completion: patch distance, NNF search and voting.
+
+All coordinates are in the *padded* frame: the image is padded by the patch
+radius ``r`` on every side, so every target patch lies inside the array.
+``nny``/``nnx`` hold, for each target centre, the centre of its nearest source
+patch; ``cost`` holds the sum of squared differences between the two patches.
+
+Random numbers come from a 64-bit LCG whose state is a local integer seeded
+explicitly by the caller, so results are deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_MUL = 6364136223846793005
+_INC = 1442695040888963407
+
+
+@njit(cache=True, fastmath=True, nogil=True, inline="always")
+def _next(state):
+    return state * _MUL + _INC
+
+
+@njit(cache=True, fastmath=True, nogil=True, inline="always")
+def _draw(state, span):
+    """Uniform integer in [0, span) from the high bits of ``state``."""
+    return ((state >> 33) & 0x7FFFFFFF) % span
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def patch_ssd(img, ay, ax, by, bx, r, limit):
+    """SSD between the patches centred at (ay, ax) and (by, bx); stops early past ``limit``."""
+    nc = img.shape[2]
+    d = 0.0
+    for dy in range(-r, r + 1):
+        ra = ay + dy
+        rb = by + dy
+        for dx in range(-r, r + 1):
+            for c in range(nc):
+                t = img[ra, ax + dx, c] - img[rb, bx + dx, c]
+                d += t * t
+        if d >= limit:
+            return d
+    return d
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
+    h, w = src_ok.shape
+    if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
+        return by, bx, bd
+    if cy == by and cx == bx:
+        return by, bx, bd
+    d = patch_ssd(img, y, x, cy, cx, r, bd)
+    if d < bd:
+        return cy, cx, d
+    return by, bx, bd
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radius, seed, r):
+    """PatchMatch on the targets of one band: propagation plus random search."""
+    state = np.int64(seed) * 2654435761 + band_id
+    n = ty.shape[0]
+    for it in range(iters):
+        step = 1 if it % 2 == 0 else -1
+        for kk in range(n):
+            k = kk if step == 1 else n - 1 - kk
+            y = ty[k]
+            x = tx[k]
+            by = nny[y, x]
+            bx = nnx[y, x]
+            bd = cost[y, x]
+            if band[y, x - step] == band_id:
+                by, bx, bd = _try(img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step,
+                                  r, by, bx, bd)
+            if band[y - step, x] == band_id:
+                by, bx, bd = _try(img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x],
+                                  r, by, bx, bd)
+            rad = radius
+            while rad >= 1:
+                state = _next(state)
+                cy = by + _draw(state, 2 * rad + 1) - rad
+                state = _next(state)
+                cx = bx + _draw(state, 2 * rad + 1) - rad
+                by, bx, bd = _try(img, src_ok, y, x, cy, cx, r, by, bx, bd)
+                rad = rad // 2
+            nny[y, x] = by
+            nnx[y, x] = bx
+            cost[y, x] = bd
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def search(img, src_ok, band, starts, ty, tx, nny, nnx, cost, iters, radius, seed, r):
+    """Run PatchMatch on each band of targets in parallel (bands never read each other)."""
+    nb = starts.shape[0] - 1
+    for b in prange(nb):
+        k0 = starts[b]
+        k1 = starts[b + 1]
+        _search_band(img, src_ok, band, b + 1, ty[k0:k1], tx[k0:k1], nny, nnx, cost,
+                     iters, radius, seed, r)
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
+    """Give every target a uniformly random valid source centre."""
+    n = ty.shape[0]
+    ns = src_y.shape[0]
+    for k in prange(n):
+        state = _next(np.int64(seed) * 1000003 + k)
+        state = _next(state)
+        j = _draw(state, ns)
+        nny[ty[k], tx[k]] = src_y[j]
+        nnx[ty[k], tx[k]] = src_x[j]
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def compute_costs(img, ty, tx, nny, nnx, cost, r):
+    """Recompute every target's patch distance after the image changed."""
+    for k in prange(ty.shape[0]):
+        y = ty[k]
+        x = tx[k]
+        cost[y, x] = patch_ssd(img, y, x, nny[y, x], nnx[y, x], r, np.inf)
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def vote(img, hy, hx, band, nny, nnx, cost, inv2s2, r, out):
+    """New value of each hole pixel: weighted mean over all target patches covering it.
+
+    Patch weight is ``exp(-(cost - min_cost) * inv2s2)``; ``inv2s2 = 0`` gives a plain
+    mean. ``out`` (n x C) receives the values; ``band > 0`` marks target centres.
+    """
+    nc = img.shape[2]
+    for k in prange(hy.shape[0]):
+        y = hy[k]
+        x = hx[k]
+        dmin = np.inf
+        for dy in range(-r, r + 1):
+            for dx in range(-r, r + 1):
+                if band[y - dy, x - dx] > 0:
+                    dmin = min(dmin, cost[y - dy, x - dx])
+        wsum = 0.0
+        for c in range(nc):
+            out[k, c] = 0.0
+        for dy in range(-r, r + 1):
+            for dx in range(-r, r + 1):
+                py = y - dy
+                px = x - dx
+                if band[py, px] > 0:
+                    w = np.exp(-(cost[py, px] - dmin) * inv2s2)
+                    sy = nny[py, px] + dy
+                    sx = nnx[py, px] + dx
+                    wsum += w
+                    for c in range(nc):
+                        out[k, c] += w * img[sy, sx, c]
+        for c in range(nc):
+            out[k, c] /= wsum
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, cr, seed, src_y, src_x):
+    """Initialise a finer level's NNF from the coarser one (padded frames of radius r, cr).
+
+    A target at unpadded (y, x) takes its coarse parent's source, doubled, plus its
+    offset within the parent; if that is no valid source here, a random one.
+    """
+    hc = cy_nny.shape[0] - 2 * cr
+    wc = cy_nny.shape[1] - 2 * cr
+    ns = src_y.shape[0]
+    for k in prange(ty.shape[0]):
+        y = ty[k] - r
+        x = tx[k] - r
+        py = min(y // 2, hc - 1)
+        px = min(x // 2, wc - 1)
+        qy = cy_nny[py + cr, px + cr]
+        qx = cy_nnx[py + cr, px + cr]
+        ok = False
+        if qy >= 0:
+            sy = 2 * (qy - cr) + (y - 2 * py) + r
+            sx = 2 * (qx - cr) + (x - 2 * px) + r
+            if 0 <= sy < src_ok.shape[0] and 0 <= sx < src_ok.shape[1] and src_ok[sy, sx]:
+                nny[ty[k], tx[k]] = sy
+                nnx[ty[k], tx[k]] = sx
+                ok = True
+        if not ok:
+            state = _next(np.int64(seed) * 7919 + k)
+            j = _draw(_next(state), ns)
+            nny[ty[k], tx[k]] = src_y[j]
+            nnx[ty[k], tx[k]] = src_x[j]

@@ -1,0 +1,178 @@
+"""Multi-scale exemplar-based completion (Wexler et al. 2007) with a PatchMatch NNF
+(Barnes et al. 2009): the algorithm behind Content-Aware Fill and Resynthesizer.
+
+Coarse to fine, each level alternates (E) nearest-neighbour search of every
+patch that touches the hole among the valid source patches, and (M) a weighted
+vote of the matched patches for each hole pixel. The coarsest level starts from
+a diffusion fill; each finer level starts from the coarser level's nearest-
+neighbour field, doubled, so structure found at low resolution is kept and
+texture is refined at full resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from retouch.inpaint.patchmatch import _kernels as K
+
+__all__ = ["PatchMatchSettings", "complete"]
+
+
+@dataclass(frozen=True)
+class PatchMatchSettings:
+    patch_size: int = 7
+    em_coarse: int = 8  # EM iterations at the coarsest level ...
+    em_fine: int = 2  # ... decreasing linearly to this at full resolution
+    search_iters: int = 2  # PatchMatch sweeps per EM iteration
+    max_levels: int = 10
+    seed: int = 0
+
+
+@dataclass
+class _Level:
+    img: np.ndarray  # padded float32 (H+2r, W+2r, C)
+    hole: np.ndarray  # unpadded bool (H, W)
+    source: np.ndarray  # unpadded bool (H, W): where source patches may be centred
+
+
+def complete(
+    image: np.ndarray, hole: np.ndarray, source: np.ndarray, settings: PatchMatchSettings
+) -> np.ndarray:
+    """Fill ``hole`` of ``image`` (H x W x C float32, any scale) from patches in ``source``.
+
+    ``hole`` and ``source`` are H x W bool. Returns the completed float32 image;
+    pixels outside ``hole`` are returned unchanged.
+    """
+    r = settings.patch_size // 2
+    levels = _pyramid(image, hole, source, r, settings.max_levels)
+    nnf = None
+    top = len(levels) - 1
+    for depth, level in enumerate(reversed(levels)):
+        frac = depth / top if top else 1.0
+        n_em = round(settings.em_coarse + frac * (settings.em_fine - settings.em_coarse))
+        seed = settings.seed * 1009 + depth * 101
+        if nnf is None:
+            _initial_fill(level, r)
+        nnf = _solve_level(level, nnf, r, n_em, settings.search_iters, seed)
+    out = image.copy()
+    out[hole] = _unpad(levels[0].img, r)[hole]
+    return out
+
+
+def _pyramid(image, hole, source, r, max_levels) -> list[_Level]:
+    """Levels from full resolution down until the hole is about a patch wide."""
+    widest = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max()
+    n = max(1, min(max_levels, 1 + math.ceil(math.log2(max(widest, 1) / (2 * r + 1)))))
+    imgs, holes, sources = [image.astype(np.float32)], [hole], [source]
+    for _ in range(n - 1):
+        h, w = holes[-1].shape
+        if min(h, w) < 8 * (2 * r + 1):
+            break
+        img, hl, src = _downsample(imgs[-1], holes[-1], sources[-1])
+        if np.count_nonzero(_valid_centres(hl, src, r)) < 64:
+            break
+        imgs.append(img)
+        holes.append(hl)
+        sources.append(src)
+    return [_Level(_pad(i, r), h, s) for i, h, s in zip(imgs, holes, sources, strict=True)]
+
+
+def _downsample(img, hole, source):
+    h, w = hole.shape
+    size = ((w + 1) // 2, (h + 1) // 2)
+    known = (~hole).astype(np.float32)
+    total = cv2.resize(img * known[..., None], size, interpolation=cv2.INTER_AREA)
+    weight = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    if total.ndim == 2:
+        total = total[..., None]
+    small = total / np.maximum(weight, 1e-6)[..., None]
+    small_src = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.99
+    return small.astype(np.float32), small_hole, small_src
+
+
+def _pad(img, r):
+    return cv2.copyMakeBorder(img, r, r, r, r, cv2.BORDER_REFLECT_101).reshape(
+        img.shape[0] + 2 * r, img.shape[1] + 2 * r, -1
+    )
+
+
+def _unpad(img, r):
+    return img[r:-r, r:-r] if r else img
+
+
+def _valid_centres(hole, source, r):
+    """Centres of patches that lie inside the image, touch no hole pixel, centre in source."""
+    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    free = cv2.dilate(hole.astype(np.uint8), k) == 0
+    inside = np.zeros_like(free)
+    inside[r : hole.shape[0] - r, r : hole.shape[1] - r] = True
+    return free & inside & source
+
+
+def _initial_fill(level: _Level, r: int) -> None:
+    """Coarsest level: a smooth diffusion fill as the first estimate of the hole."""
+    img = _unpad(level.img, r)
+    lo, hi = img.min(), img.max()
+    scale = 255.0 / max(hi - lo, 1e-6)
+    mask = level.hole.astype(np.uint8)
+    for c in range(img.shape[2]):
+        ch = np.clip((img[..., c] - lo) * scale, 0, 255).astype(np.uint8)
+        filled = cv2.inpaint(ch, mask, 3, cv2.INPAINT_TELEA).astype(np.float32) / scale + lo
+        img[..., c][level.hole] = filled[level.hole]
+    level.img[:] = _pad(img, r)
+
+
+def _solve_level(level: _Level, coarse, r, n_em, search_iters, seed):
+    """EM iterations at one level; returns this level's NNF (padded frame)."""
+    h, w = level.hole.shape
+    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    target = cv2.dilate(level.hole.astype(np.uint8), k) > 0
+    ty, tx = (a.astype(np.int32) + r for a in np.nonzero(target))
+    hy, hx = (a.astype(np.int32) + r for a in np.nonzero(level.hole))
+    sy, sx = (a.astype(np.int32) + r for a in np.nonzero(_valid_centres(level.hole, level.source, r)))
+    if sy.size == 0:
+        raise ValueError("no source patch is left outside the hole at this scale")
+    band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
+    nny = np.full((h + 2 * r, w + 2 * r), -1, np.int32)
+    nnx = nny.copy()
+    cost = np.full(nny.shape, np.inf, np.float32)
+    src_ok = np.zeros(nny.shape, bool)
+    src_ok[sy, sx] = True
+    if coarse is None:
+        K.random_init(sy, sx, ty, tx, nny, nnx, seed)
+    else:
+        cr = (coarse[0].shape[0] - (h + 1) // 2) // 2
+        K.upsample_nnf(coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, cr, seed, sy, sx)
+        K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
+        _vote_into(level, band, hy, hx, nny, nnx, cost, r, weighted=False)
+    radius = max(h, w)
+    for em in range(n_em):
+        K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
+        K.search(level.img, src_ok, band, starts, ty, tx, nny, nnx, cost,
+                 search_iters + (em == 0), radius, seed + em, r)
+        _vote_into(level, band, hy, hx, nny, nnx, cost, r, weighted=True)
+    return nny, nnx
+
+
+def _vote_into(level, band, hy, hx, nny, nnx, cost, r, *, weighted):
+    costs = cost[band > 0]
+    sigma2 = float(np.percentile(costs[np.isfinite(costs)], 75)) if weighted else 0.0
+    inv2s2 = 1.0 / (2.0 * sigma2) if sigma2 > 0 else 0.0
+    out = np.empty((hy.size, level.img.shape[2]), np.float32)
+    K.vote(level.img, hy, hx, band, nny, nnx, cost, inv2s2, r, out)
+    level.img[hy, hx] = out
+
+
+def _bands(ty, tx, shape, n_bands=2):
+    """Split targets (raster order) into horizontal bands searched in parallel."""
+    band = np.zeros(shape, np.int8)
+    n = ty.size
+    starts = np.array([n * b // n_bands for b in range(n_bands + 1)], np.int64)
+    for b in range(n_bands):
+        band[ty[starts[b] : starts[b + 1]], tx[starts[b] : starts[b + 1]]] = b + 1
+    return band, starts
