@@ -40,21 +40,33 @@ class Report:
         for path, reason in self.failed:
             print(f"retouch: error: {path}: {reason}", file=sys.stderr)
         if self.failed and self.done + len(self.failed) > 1:
-            print(f"retouch: {len(self.failed)} of {self.done + len(self.failed)} files failed",
-                  file=sys.stderr)
+            print(
+                f"retouch: {len(self.failed)} of {self.done + len(self.failed)} files failed",
+                file=sys.stderr,
+            )
         return 1 if self.failed else 0
 
 
 def add_io_arguments(p: argparse.ArgumentParser) -> None:
     """INPUT..., -o OUTPUT, --overwrite, --quality, --max-pixels."""
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("-o", "--output", required=True, type=Path,
-                   help="output file (one input) or folder (several inputs or a folder)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="allow writing over an input file (off: refused)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output file (one input) or folder (several inputs or a folder)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="allow writing over an input file (off: refused)"
+    )
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
-    p.add_argument("--max-pixels", type=int, default=None,
-                   help="refuse images larger than this many pixels (default 150e6)")
+    p.add_argument(
+        "--max-pixels",
+        type=int,
+        default=None,
+        help="refuse images larger than this many pixels (default 150e6)",
+    )
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -62,8 +74,13 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     files: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            files.extend(sorted(p for p in item.iterdir()
-                                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS))
+            files.extend(
+                sorted(
+                    p
+                    for p in item.iterdir()
+                    if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+                )
+            )
         elif item.exists():
             files.append(item)
         else:
@@ -73,15 +90,18 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     return files
 
 
-def plan_jobs(inputs: list[str], output: Path, *, overwrite: bool = False,
-              extension: str | None = None) -> list[Job]:
+def plan_jobs(
+    inputs: list[str], output: Path, *, overwrite: bool = False, extension: str | None = None
+) -> list[Job]:
     """Pair each input file with its output path; refuse to overwrite inputs."""
     files = expand_inputs(inputs)
     single = len(files) == 1 and not any(Path(i).is_dir() for i in inputs)
     if single and not output.is_dir():
         if output.suffix.lower() not in WRITE_EXTENSIONS:
-            raise InputError(f"{output}: give the output file an image extension "
-                             f"({', '.join(sorted(WRITE_EXTENSIONS))})")
+            raise InputError(
+                f"{output}: give the output file an image extension "
+                f"({', '.join(sorted(WRITE_EXTENSIONS))})"
+            )
         jobs = [Job(files[0], output)]
     else:
         if output.exists() and not output.is_dir():
@@ -90,8 +110,9 @@ def plan_jobs(inputs: list[str], output: Path, *, overwrite: bool = False,
         jobs = [Job(f, output / (f.stem + (extension or f.suffix))) for f in files]
     for job in jobs:
         if _same_file(job.source, job.target) and not overwrite:
-            raise InputError(f"{job.target}: output is the input file; "
-                             "choose another output or pass --overwrite")
+            raise InputError(
+                f"{job.target}: output is the input file; choose another output or pass --overwrite"
+            )
     return jobs
 
 
@@ -100,8 +121,10 @@ def find_mask(mask: Path, image: Path) -> Path:
     if not mask.is_dir():
         return mask
     for candidate in sorted(mask.iterdir()):
-        if candidate.stem in (image.stem, f"{image.stem}_mask") and \
-                candidate.suffix.lower() in IMAGE_EXTENSIONS:
+        if (
+            candidate.stem in (image.stem, f"{image.stem}_mask")
+            and candidate.suffix.lower() in IMAGE_EXTENSIONS
+        ):
             return candidate
     raise InputError(f"no mask named {image.stem}.* in {mask}")
 

@@ -19,23 +19,52 @@ log = logging.getLogger("retouch.cli")
 
 def add_parser(sub) -> None:
     names = [m.name for m in list_methods("inpaint")]
-    p = sub.add_parser("erase", help="fill masked areas from their surroundings",
-                       description="Fill the painted areas of photos so they look untouched.")
+    p = sub.add_parser(
+        "erase",
+        help="fill masked areas from their surroundings",
+        description="Fill the painted areas of photos so they look untouched.",
+    )
     add_io_arguments(p)
-    p.add_argument("--mask", required=True, type=Path,
-                   help="mask file (used for every input) or folder of masks named like the inputs;"
-                        " white, coloured strokes on black, or a PNG's alpha mark what to fill")
-    p.add_argument("--method", choices=names, default=get("inpaint").name,
-                   help="fill method (default: %(default)s); see `retouch methods inpaint`")
-    p.add_argument("--dilate", type=int, default=0, metavar="PX",
-                   help="grow the mask by PX pixels first (covers edges and halos)")
+    p.add_argument(
+        "--mask",
+        required=True,
+        type=Path,
+        help="mask file (used for every input) or folder of masks named like the inputs;"
+        " white, coloured strokes on black, or a PNG's alpha mark what to fill",
+    )
+    p.add_argument(
+        "--method",
+        choices=names,
+        default=get("inpaint").name,
+        help="fill method (default: %(default)s); see `retouch methods inpaint`",
+    )
+    p.add_argument(
+        "--dilate",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="grow the mask by PX pixels first (covers edges and halos)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
-    p.add_argument("--source", type=Path, default=None,
-                   help="mask of where fill material may come from (white = allowed)")
-    p.add_argument("--resize-mask", action="store_true",
-                   help="resize a mask of another size to the image instead of failing")
-    p.add_argument("--option", "-O", action="append", default=[], metavar="KEY=VALUE",
-                   help="a method option, e.g. -O patch_size=9 (repeatable)")
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="mask of where fill material may come from (white = allowed)",
+    )
+    p.add_argument(
+        "--resize-mask",
+        action="store_true",
+        help="resize a mask of another size to the image instead of failing",
+    )
+    p.add_argument(
+        "--option",
+        "-O",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a method option, e.g. -O patch_size=9 (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,10 +80,26 @@ def run(args: argparse.Namespace) -> int:
             log.warning("%s: the mask is empty; the image is written unchanged", job.source)
         from retouch.inpaint import erase
 
-        result = erase(loaded.rgb, mask, method=args.method, dilate_px=args.dilate,
-                       seed=args.seed, source=source, **options) if mask.any() else loaded.rgb
-        write_image(job.target, result, alpha=loaded.alpha, quality=args.quality,
-                    icc_profile=loaded.icc_profile)
+        result = (
+            erase(
+                loaded.rgb,
+                mask,
+                method=args.method,
+                dilate_px=args.dilate,
+                seed=args.seed,
+                source=source,
+                **options,
+            )
+            if mask.any()
+            else loaded.rgb
+        )
+        write_image(
+            job.target,
+            result,
+            alpha=loaded.alpha,
+            quality=args.quality,
+            icc_profile=loaded.icc_profile,
+        )
 
     return run_jobs(jobs, work, desc="erase").exit_code()
 

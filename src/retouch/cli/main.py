@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLineFormatter())
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        handlers=[handler], force=True)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler], force=True
+    )
     try:
         return int(modules[args.command].run(args) or 0)
     except RetouchError as exc:

@@ -38,10 +38,23 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-READ_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF",
-                "BMP": "BMP"}
-WRITE_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
-                    ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+READ_FORMATS = {
+    "JPEG": "JPEG",
+    "MPO": "JPEG",
+    "PNG": "PNG",
+    "WEBP": "WebP",
+    "TIFF": "TIFF",
+    "BMP": "BMP",
+}
+WRITE_EXTENSIONS = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".bmp": "BMP",
+}
 _ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
 DEFAULT_MAX_PIXELS = 150_000_000
 
@@ -246,9 +259,7 @@ def _check_size(path: Path, size: tuple[int, int], limit: int) -> None:
 
 def _pil_to_arrays(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     mode = img.mode
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in img.info
-    ):
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info):
         rgba = np.asarray(img.convert("RGBA"))
         return np.ascontiguousarray(rgba[:, :, :3]), np.ascontiguousarray(rgba[:, :, 3])
     if mode.startswith("I;16") or mode in ("I", "F"):

@@ -44,9 +44,7 @@ def erode(mask: np.ndarray, radius: int) -> np.ndarray:
     return cv2.erode(mask, _disk(radius), borderType=cv2.BORDER_REPLICATE)
 
 
-def hole_boxes(
-    mask: np.ndarray, *, context: float = 1.0, min_margin: int = 32
-) -> list[Box]:
+def hole_boxes(mask: np.ndarray, *, context: float = 1.0, min_margin: int = 32) -> list[Box]:
     """Boxes around the connected holes of ``mask``, grown by context, overlaps merged.
 
     Each hole's bounding box grows on every side by ``max(min_margin, context *
@@ -61,7 +59,7 @@ def hole_boxes(
     count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), 8)
     boxes: list[Box] = []
     for x, y, bw, bh, _area in stats[1:count]:
-        m = max(min_margin, int(round(context * max(bw, bh))))
+        m = max(min_margin, round(context * max(bw, bh)))
         boxes.append((max(0, y - m), max(0, x - m), min(h, y + bh + m), min(w, x + bw + m)))
     return merge_boxes(boxes)
 
@@ -75,9 +73,18 @@ def merge_boxes(boxes: list[Box]) -> list[Box]:
         out: list[Box] = []
         for box in boxes:
             for i, other in enumerate(out):
-                if box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
-                    out[i] = (min(box[0], other[0]), min(box[1], other[1]),
-                              max(box[2], other[2]), max(box[3], other[3]))
+                if (
+                    box[0] < other[2]
+                    and other[0] < box[2]
+                    and box[1] < other[3]
+                    and other[1] < box[3]
+                ):
+                    out[i] = (
+                        min(box[0], other[0]),
+                        min(box[1], other[1]),
+                        max(box[2], other[2]),
+                        max(box[3], other[3]),
+                    )
                     merged = True
                     break
             else:

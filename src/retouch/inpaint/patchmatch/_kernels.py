@@ -14,22 +14,24 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+# fastmath without "nnan"/"ninf": costs start at +inf and are compared with it.
+_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _MUL = 6364136223846793005
 _INC = 1442695040888963407
 
 
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
+@njit(cache=True, fastmath=_FAST, nogil=True, inline="always")
 def _next(state):
     return state * _MUL + _INC
 
 
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
+@njit(cache=True, fastmath=_FAST, nogil=True, inline="always")
 def _draw(state, span):
     """Uniform integer in [0, span) from the high bits of ``state``."""
     return ((state >> 33) & 0x7FFFFFFF) % span
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, fastmath=_FAST, nogil=True)
 def patch_ssd(img, ay, ax, by, bx, r, limit):
     """SSD between the patches centred at (ay, ax) and (by, bx); stops early past ``limit``."""
     nc = img.shape[2]
@@ -46,7 +48,7 @@ def patch_ssd(img, ay, ax, by, bx, r, limit):
     return d
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, fastmath=_FAST, nogil=True)
 def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
     h, w = src_ok.shape
     if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
@@ -59,7 +61,7 @@ def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
     return by, bx, bd
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, fastmath=_FAST, nogil=True)
 def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radius, seed, r):
     """PatchMatch on the targets of one band: propagation plus random search."""
     state = np.int64(seed) * 2654435761 + band_id
@@ -74,11 +76,13 @@ def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radi
             bx = nnx[y, x]
             bd = cost[y, x]
             if band[y, x - step] == band_id:
-                by, bx, bd = _try(img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step,
-                                  r, by, bx, bd)
+                by, bx, bd = _try(
+                    img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step, r, by, bx, bd
+                )
             if band[y - step, x] == band_id:
-                by, bx, bd = _try(img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x],
-                                  r, by, bx, bd)
+                by, bx, bd = _try(
+                    img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x], r, by, bx, bd
+                )
             rad = radius
             while rad >= 1:
                 state = _next(state)
@@ -92,18 +96,19 @@ def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radi
             cost[y, x] = bd
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=_FAST)
 def search(img, src_ok, band, starts, ty, tx, nny, nnx, cost, iters, radius, seed, r):
     """Run PatchMatch on each band of targets in parallel (bands never read each other)."""
     nb = starts.shape[0] - 1
     for b in prange(nb):
         k0 = starts[b]
         k1 = starts[b + 1]
-        _search_band(img, src_ok, band, b + 1, ty[k0:k1], tx[k0:k1], nny, nnx, cost,
-                     iters, radius, seed, r)
+        _search_band(
+            img, src_ok, band, b + 1, ty[k0:k1], tx[k0:k1], nny, nnx, cost, iters, radius, seed, r
+        )
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=_FAST)
 def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
     """Give every target a uniformly random valid source centre."""
     n = ty.shape[0]
@@ -116,7 +121,7 @@ def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
         nnx[ty[k], tx[k]] = src_x[j]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=_FAST)
 def compute_costs(img, ty, tx, nny, nnx, cost, r):
     """Recompute every target's patch distance after the image changed."""
     for k in prange(ty.shape[0]):
@@ -125,31 +130,24 @@ def compute_costs(img, ty, tx, nny, nnx, cost, r):
         cost[y, x] = patch_ssd(img, y, x, nny[y, x], nnx[y, x], r, np.inf)
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def vote(img, hy, hx, band, nny, nnx, cost, inv2s2, r, out):
-    """New value of each hole pixel: weighted mean over all target patches covering it.
-
-    Patch weight is ``exp(-(cost - min_cost) * inv2s2)``; ``inv2s2 = 0`` gives a plain
-    mean. ``out`` (n x C) receives the values; ``band > 0`` marks target centres.
-    """
+@njit(cache=True, parallel=True, fastmath=_FAST)
+def vote(img, hy, hx, band, nny, nnx, weight, r, out):
+    """New value of each hole pixel: the weighted mean, over all target patches covering
+    it, of the pixel their source patch has there. ``out`` (n x C) receives the values;
+    ``band > 0`` marks target centres; ``weight`` comes from ``patch_weights``."""
     nc = img.shape[2]
     for k in prange(hy.shape[0]):
         y = hy[k]
         x = hx[k]
-        dmin = np.inf
-        for dy in range(-r, r + 1):
-            for dx in range(-r, r + 1):
-                if band[y - dy, x - dx] > 0:
-                    dmin = min(dmin, cost[y - dy, x - dx])
-        wsum = 0.0
         for c in range(nc):
             out[k, c] = 0.0
+        wsum = 0.0
         for dy in range(-r, r + 1):
             for dx in range(-r, r + 1):
                 py = y - dy
                 px = x - dx
                 if band[py, px] > 0:
-                    w = np.exp(-(cost[py, px] - dmin) * inv2s2)
+                    w = weight[py, px] + 1e-30
                     sy = nny[py, px] + dy
                     sx = nnx[py, px] + dx
                     wsum += w
@@ -159,7 +157,7 @@ def vote(img, hy, hx, band, nny, nnx, cost, inv2s2, r, out):
             out[k, c] /= wsum
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=_FAST)
 def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, cr, seed, src_y, src_x):
     """Initialise a finer level's NNF from the coarser one (padded frames of radius r, cr).
 
@@ -189,3 +187,96 @@ def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, cr, seed, src_y, s
             j = _draw(_next(state), ns)
             nny[ty[k], tx[k]] = src_y[j]
             nnx[ty[k], tx[k]] = src_x[j]
+
+
+@njit(cache=True, fastmath=_FAST, nogil=True)
+def masked_ssd(img, known, ay, ax, by, bx, r, limit):
+    """SSD over the ``known`` pixels of patch (ay, ax), scaled to a full patch; stops
+    early once it exceeds ``limit``."""
+    nc = img.shape[2]
+    n = 0
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            if known[ay + dy, ax + dx]:
+                n += 1
+    if n == 0:
+        return np.inf
+    scale = (2 * r + 1) * (2 * r + 1) / n
+    stop = limit / scale
+    d = 0.0
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            if known[ay + dy, ax + dx]:
+                for c in range(nc):
+                    t = img[ay + dy, ax + dx, c] - img[by + dy, bx + dx, c]
+                    d += t * t
+        if d >= stop:
+            break
+    return d * scale
+
+
+@njit(cache=True, fastmath=_FAST, nogil=True)
+def _try_masked(img, known, src_ok, y, x, cy, cx, r, by, bx, bd):
+    h, w = src_ok.shape
+    if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
+        return by, bx, bd
+    d = masked_ssd(img, known, y, x, cy, cx, r, bd)
+    if d < bd:
+        return cy, cx, d
+    return by, bx, bd
+
+
+@njit(cache=True, parallel=True, fastmath=_FAST)
+def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, radius, seed):
+    """Onion-peel step: the best source centre for each target pixel, matched on the
+    target patch's known pixels. Candidates: the matches of already-filled neighbours
+    (shifted), ``tries`` random sources, then a shrinking random search around the
+    best. ``mny``/``mnx`` hold earlier layers' matches (-1: none). Returns n x 2."""
+    n = ty.shape[0]
+    ns = src_y.shape[0]
+    best = np.empty((n, 2), np.int32)
+    for k in prange(n):
+        y = ty[k]
+        x = tx[k]
+        state = _next(np.int64(seed) * 104729 + k)
+        by = src_y[0]
+        bx = src_x[0]
+        bd = np.inf
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                if mny[y + dy, x + dx] >= 0:
+                    by, bx, bd = _try_masked(
+                        img,
+                        known,
+                        src_ok,
+                        y,
+                        x,
+                        mny[y + dy, x + dx] - dy,
+                        mnx[y + dy, x + dx] - dx,
+                        r,
+                        by,
+                        bx,
+                        bd,
+                    )
+        for _ in range(min(tries, ns)):
+            state = _next(state)
+            j = _draw(state, ns)
+            by, bx, bd = _try_masked(img, known, src_ok, y, x, src_y[j], src_x[j], r, by, bx, bd)
+        rad = radius
+        while rad >= 1:
+            state = _next(state)
+            cy = by + _draw(state, 2 * rad + 1) - rad
+            state = _next(state)
+            cx = bx + _draw(state, 2 * rad + 1) - rad
+            by, bx, bd = _try_masked(img, known, src_ok, y, x, cy, cx, r, by, bx, bd)
+            rad = rad // 2
+        best[k, 0] = by
+        best[k, 1] = bx
+    return best
+
+
+@njit(cache=True, parallel=True, fastmath=_FAST)
+def patch_weights(cost, ty, tx, inv2s2, weight):
+    """weight[y, x] = exp(-cost * inv2s2) for every target centre (1 if inv2s2 == 0)."""
+    for k in prange(ty.shape[0]):
+        weight[ty[k], tx[k]] = np.exp(-cost[ty[k], tx[k]] * inv2s2)

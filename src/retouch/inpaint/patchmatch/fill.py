@@ -25,10 +25,13 @@ __all__ = ["PatchMatchSettings", "complete"]
 @dataclass(frozen=True)
 class PatchMatchSettings:
     patch_size: int = 7
-    em_coarse: int = 8  # EM iterations at the coarsest level ...
+    em_coarse: int = 5  # EM iterations at the coarsest level ...
     em_fine: int = 2  # ... decreasing linearly to this at full resolution
-    search_iters: int = 2  # PatchMatch sweeps per EM iteration
+    search_iters: int = 1  # PatchMatch sweeps per EM iteration (one more on the first)
     max_levels: int = 10
+    sigma_percentile: float = 90.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
+    fine_radius: int = 32  # random-search radius below the coarsest level (0: whole image)
+    min_size: int = 140  # the coarsest level keeps at least this many pixels on its short side
     seed: int = 0
 
 
@@ -47,8 +50,10 @@ def complete(
     ``hole`` and ``source`` are H x W bool. Returns the completed float32 image;
     pixels outside ``hole`` are returned unchanged.
     """
+    if not hole.any():
+        return image.copy()
     r = settings.patch_size // 2
-    levels = _pyramid(image, hole, source, r, settings.max_levels)
+    levels = _pyramid(image, hole, source, r, settings.max_levels, settings.min_size)
     nnf = None
     top = len(levels) - 1
     for depth, level in enumerate(reversed(levels)):
@@ -56,21 +61,21 @@ def complete(
         n_em = round(settings.em_coarse + frac * (settings.em_fine - settings.em_coarse))
         seed = settings.seed * 1009 + depth * 101
         if nnf is None:
-            _initial_fill(level, r)
-        nnf = _solve_level(level, nnf, r, n_em, settings.search_iters, seed)
+            _initial_fill(level, r, seed)
+        nnf = _solve_level(level, nnf, r, n_em, settings, seed)
     out = image.copy()
     out[hole] = _unpad(levels[0].img, r)[hole]
     return out
 
 
-def _pyramid(image, hole, source, r, max_levels) -> list[_Level]:
+def _pyramid(image, hole, source, r, max_levels, min_size) -> list[_Level]:
     """Levels from full resolution down until the hole is about a patch wide."""
     widest = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max()
     n = max(1, min(max_levels, 1 + math.ceil(math.log2(max(widest, 1) / (2 * r + 1)))))
     imgs, holes, sources = [image.astype(np.float32)], [hole], [source]
     for _ in range(n - 1):
         h, w = holes[-1].shape
-        if min(h, w) < 8 * (2 * r + 1):
+        if min(h, w) < 2 * min_size:
             break
         img, hl, src = _downsample(imgs[-1], holes[-1], sources[-1])
         if np.count_nonzero(_valid_centres(hl, src, r)) < 64:
@@ -114,27 +119,47 @@ def _valid_centres(hole, source, r):
     return free & inside & source
 
 
-def _initial_fill(level: _Level, r: int) -> None:
-    """Coarsest level: a smooth diffusion fill as the first estimate of the hole."""
-    img = _unpad(level.img, r)
-    lo, hi = img.min(), img.max()
-    scale = 255.0 / max(hi - lo, 1e-6)
-    mask = level.hole.astype(np.uint8)
-    for c in range(img.shape[2]):
-        ch = np.clip((img[..., c] - lo) * scale, 0, 255).astype(np.uint8)
-        filled = cv2.inpaint(ch, mask, 3, cv2.INPAINT_TELEA).astype(np.float32) / scale + lo
-        img[..., c][level.hole] = filled[level.hole]
-    level.img[:] = _pad(img, r)
+def _initial_fill(level: _Level, r: int, seed: int, tries: int = 300) -> None:
+    """Coarsest level: onion peel. Layer by layer from the hole's border inward, each
+    pixel copies the centre of the source patch that best matches its known pixels."""
+    hole = level.hole.copy()
+    known = _pad((~hole).astype(np.float32), r)[..., 0] > 0.5
+    valid = _valid_centres(hole, level.source, r)
+    sy, sx = (a.astype(np.int32) + r for a in np.nonzero(valid))
+    src_ok = np.pad(valid, r)
+    mny = np.full(known.shape, -1, np.int32)
+    mnx = mny.copy()
+    radius = max(hole.shape)
+    ring = np.ones((3, 3), np.uint8)
+    layer = 0
+    while hole.any():
+        border = hole & (cv2.dilate((~hole).astype(np.uint8), ring) > 0)
+        if not border.any():
+            border = hole
+        ty, tx = (a.astype(np.int32) + r for a in np.nonzero(border))
+        best = K.peel_layer(
+            level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, tries, radius, seed + layer
+        )
+        level.img[ty, tx] = level.img[best[:, 0], best[:, 1]]
+        mny[ty, tx] = best[:, 0]
+        mnx[ty, tx] = best[:, 1]
+        known[ty, tx] = True
+        hole &= ~border
+        layer += 1
+    unpadded = _unpad(level.img, r).copy()
+    level.img[:] = _pad(unpadded, r)
 
 
-def _solve_level(level: _Level, coarse, r, n_em, search_iters, seed):
+def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, seed):
     """EM iterations at one level; returns this level's NNF (padded frame)."""
     h, w = level.hole.shape
     k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
     target = cv2.dilate(level.hole.astype(np.uint8), k) > 0
     ty, tx = (a.astype(np.int32) + r for a in np.nonzero(target))
     hy, hx = (a.astype(np.int32) + r for a in np.nonzero(level.hole))
-    sy, sx = (a.astype(np.int32) + r for a in np.nonzero(_valid_centres(level.hole, level.source, r)))
+    sy, sx = (
+        a.astype(np.int32) + r for a in np.nonzero(_valid_centres(level.hole, level.source, r))
+    )
     if sy.size == 0:
         raise ValueError("no source patch is left outside the hole at this scale")
     band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
@@ -149,22 +174,39 @@ def _solve_level(level: _Level, coarse, r, n_em, search_iters, seed):
         cr = (coarse[0].shape[0] - (h + 1) // 2) // 2
         K.upsample_nnf(coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, cr, seed, sy, sx)
         K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
-        _vote_into(level, band, hy, hx, nny, nnx, cost, r, weighted=False)
-    radius = max(h, w)
+        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)
+    radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
+    pct = settings.sigma_percentile
     for em in range(n_em):
         K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
-        K.search(level.img, src_ok, band, starts, ty, tx, nny, nnx, cost,
-                 search_iters + (em == 0), radius, seed + em, r)
-        _vote_into(level, band, hy, hx, nny, nnx, cost, r, weighted=True)
+        K.search(
+            level.img,
+            src_ok,
+            band,
+            starts,
+            ty,
+            tx,
+            nny,
+            nnx,
+            cost,
+            settings.search_iters + (em == 0),
+            radius,
+            seed + em,
+            r,
+        )
+        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct)
     return nny, nnx
 
 
-def _vote_into(level, band, hy, hx, nny, nnx, cost, r, *, weighted):
+def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
     costs = cost[band > 0]
-    sigma2 = float(np.percentile(costs[np.isfinite(costs)], 75)) if weighted else 0.0
+    costs = costs[np.isfinite(costs)]
+    sigma2 = float(np.percentile(costs, percentile)) if percentile and costs.size else 0.0
     inv2s2 = 1.0 / (2.0 * sigma2) if sigma2 > 0 else 0.0
+    weight = np.zeros(cost.shape, np.float64)
+    K.patch_weights(cost, ty, tx, inv2s2, weight)
     out = np.empty((hy.size, level.img.shape[2]), np.float32)
-    K.vote(level.img, hy, hx, band, nny, nnx, cost, inv2s2, r, out)
+    K.vote(level.img, hy, hx, band, nny, nnx, weight, r, out)
     level.img[hy, hx] = out
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``retouch bench``: they print numbers and ratios, they assert nothing."""

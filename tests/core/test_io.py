@@ -1,0 +1,157 @@
+import tempfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from retouch.core.errors import InputError, OutputError
+from retouch.core.io import (
+    from_bgr,
+    load_image,
+    mask_from_array,
+    read_image,
+    read_mask,
+    to_bgr,
+    to_rgb,
+    write_image,
+    write_mask,
+)
+
+
+@pytest.fixture
+def photo(rng) -> np.ndarray:
+    return rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif", ".bmp", ".webp"])
+def test_lossless_round_trip(tmp_path, photo, ext):
+    path = write_image(tmp_path / f"a{ext}", photo, quality=100)
+    assert np.array_equal(read_image(path), photo)
+
+
+def test_jpeg_round_trip_is_close(tmp_path, photo):
+    smooth = np.repeat(np.repeat(photo[::8, ::8], 8, 0), 8, 1)
+    path = write_image(tmp_path / "a.jpg", smooth, quality=95)
+    assert np.abs(read_image(path).astype(int) - smooth).mean() < 8
+
+
+def test_alpha_is_kept_aside_and_written_back(tmp_path, photo):
+    alpha = np.full(photo.shape[:2], 255, np.uint8)
+    alpha[:, :5] = 0
+    path = write_image(tmp_path / "a.png", photo, alpha=alpha)
+    loaded = load_image(path)
+    assert np.array_equal(loaded.alpha, alpha) and np.array_equal(loaded.rgb, photo)
+
+
+def test_exif_orientation_is_applied(tmp_path, photo):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    Image.fromarray(photo).save(tmp_path / "r.jpg", exif=exif, quality=100)
+    assert read_image(tmp_path / "r.jpg").shape == (32, 24, 3)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "CMYK", "I;16", "LA", "1"])
+def test_modes_convert_to_rgb(tmp_path, mode):
+    base = Image.fromarray(np.tile(np.arange(0, 256, 16, dtype=np.uint8), (8, 1)))
+    if mode == "I;16":
+        img = Image.fromarray(np.asarray(base).astype(np.uint16) * 257)
+        path = tmp_path / "a.png"
+    else:
+        img = base.convert(mode)
+        path = tmp_path / ("a.tif" if mode == "CMYK" else "a.png")
+    img.save(path)
+    out = read_image(path)
+    assert out.shape == (8, 16, 3) and out.dtype == np.uint8
+    if mode in ("L", "I;16", "LA"):
+        assert np.array_equal(out[..., 0], np.asarray(base))
+
+
+def test_16bit_colour_tiff(tmp_path):
+    import cv2
+
+    rgb16 = np.zeros((4, 5, 3), np.uint16)
+    rgb16[..., 0] = 65535  # red
+    cv2.imwrite(str(tmp_path / "a.tif"), rgb16[..., ::-1])
+    out = read_image(tmp_path / "a.tif")
+    assert out.dtype == np.uint8 and out[0, 0].tolist() == [255, 0, 0]
+
+
+def test_errors_for_bad_files(tmp_path, photo):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_image(tmp_path / "empty.jpg")
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(InputError, match="not an image"):
+        read_image(tmp_path / "text.png")
+    with pytest.raises(InputError, match="no such file"):
+        read_image(tmp_path / "missing.png")
+    data = (write_image(tmp_path / "full.jpg", photo)).read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"truncated|damaged|cannot decode"):
+        read_image(tmp_path / "cut.jpg")
+    Image.fromarray(photo).save(tmp_path / "a.gif")
+    with pytest.raises(InputError, match="GIF images are not supported"):
+        read_image(tmp_path / "a.gif")
+
+
+def test_pixel_limit_stops_decompression_bombs(tmp_path, photo, monkeypatch):
+    path = write_image(tmp_path / "a.png", photo)
+    with pytest.raises(InputError, match="over the limit"):
+        read_image(path, pixel_limit=100)
+    monkeypatch.setenv("RETOUCH_MAX_PIXELS", "100")
+    with pytest.raises(InputError, match="RETOUCH_MAX_PIXELS"):
+        read_image(path)
+
+
+def test_masks_from_gray_alpha_and_coloured_strokes(tmp_path):
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[1, 1] = (200, 0, 0)  # red stroke on black
+    rgb[2, 2] = (60, 60, 60)  # too dark to count
+    assert mask_from_array(rgb).tolist()[1][1] == 255 and mask_from_array(rgb)[2, 2] == 0
+    alpha = np.zeros((4, 4), np.uint8)
+    alpha[3, 3] = 255
+    assert mask_from_array(np.full((4, 4, 3), 255, np.uint8), alpha=alpha).sum() == 255
+    write_image(tmp_path / "m.png", np.full((4, 4, 3), 255, np.uint8), alpha=alpha)
+    assert read_mask(tmp_path / "m.png").sum() == 255
+
+
+def test_write_is_atomic_and_leaves_no_partial_file(tmp_path, photo, monkeypatch):
+    target = tmp_path / "out.png"
+    write_image(target, photo)
+    before = target.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", broken)
+    with pytest.raises(OutputError, match="No space left"):
+        write_image(target, photo[::-1].copy())
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+
+
+def test_write_errors(tmp_path, photo):
+    with pytest.raises(OutputError, match="unknown output extension"):
+        write_image(tmp_path / "a.xyz", photo)
+    with pytest.raises(OutputError, match="does not exist"):
+        write_image(tmp_path / "nope" / "a.png", photo)
+    with pytest.raises(OutputError, match="lossless"):
+        write_mask(tmp_path / "m.jpg", np.zeros((4, 4), np.uint8))
+
+
+def test_unwritable_folder(tmp_path, photo, monkeypatch):
+    # Simulated: tests run as root in CI, and root may write into read-only folders.
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    with pytest.raises(OutputError, match=r"cannot write in .*Permission denied"):
+        write_image(tmp_path / "a.png", photo)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_colour_helpers(photo):
+    assert np.array_equal(from_bgr(to_bgr(photo)), photo)
+    assert to_bgr(photo)[0, 0, 0] == photo[0, 0, 2]
+    assert to_rgb(photo[..., 0]).shape == (24, 32, 3)
+    assert to_rgb(np.dstack([photo, photo[..., :1]])).shape == (24, 32, 3)
