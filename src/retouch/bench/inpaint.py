@@ -88,19 +88,22 @@ def run(
     methods: list[str],
     *,
     per_bin: int = 1,
+    bins: set[int] | None = None,
     megapixels: float | None = None,
     perceptual: bool = True,
     sheet: Path | None = None,
     progress=None,
 ) -> list[Row]:
-    from retouch.bench.perceptual import perceptual_distance
-
     images = [p for p in Path(images_dir).iterdir() if p.suffix.lower() in (".jpg", ".png")]
     masks = [p for p in Path(masks_dir).iterdir() if p.suffix.lower() == ".png"]
+    if bins is not None:
+        masks = [p for p in masks if p.name.split("_")[0] in {f"bin{b}" for b in bins}]
     if not images or not masks:
         raise FileNotFoundError(f"no images in {images_dir} or no masks in {masks_dir}")
     _warm_up(methods)
-    distance = perceptual_distance if perceptual else None
+    distance = None
+    if perceptual:
+        from retouch.bench.perceptual import perceptual_distance as distance
     rows, examples = [], {}
     todo = pairs(images, masks, per_bin)
     for k, (img_path, mask_path) in enumerate(todo):

@@ -27,6 +27,11 @@ def add_parser(sub) -> None:
     )
     q.add_argument("--per-bin", type=int, default=1, help="masks per image and bin (default 1)")
     q.add_argument(
+        "--bins",
+        default=None,
+        help="only masks of these bins, e.g. 1,2 for 10-30%% holes (default: all)",
+    )
+    q.add_argument(
         "--megapixels",
         type=float,
         default=None,
@@ -69,6 +74,7 @@ def _inpaint(args: argparse.Namespace) -> int:
         args.masks,
         methods,
         per_bin=args.per_bin,
+        bins=None if args.bins is None else {int(b) for b in args.bins.split(",")},
         megapixels=args.megapixels,
         perceptual=not args.no_perceptual,
         sheet=args.sheet,

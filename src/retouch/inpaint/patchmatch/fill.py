@@ -26,7 +26,7 @@ __all__ = ["PatchMatchSettings", "complete"]
 class PatchMatchSettings:
     patch_size: int = 7
     em_coarse: int = 5  # EM iterations at the coarsest level ...
-    em_fine: int = 2  # ... decreasing linearly to this at full resolution
+    em_fine: int = 1  # ... decreasing linearly to this at full resolution
     search_iters: int = 1  # PatchMatch sweeps per EM iteration (one more on the first)
     max_levels: int = 10
     sigma_percentile: float = 90.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
