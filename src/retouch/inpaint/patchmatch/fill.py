@@ -57,7 +57,7 @@ def complete(
     nnf = None
     top = len(levels) - 1
     for depth, level in enumerate(reversed(levels)):
-        frac = depth / top if top else 1.0
+        frac = depth / top if top else 0.0  # a single level is the coarsest level
         n_em = round(settings.em_coarse + frac * (settings.em_fine - settings.em_coarse))
         seed = settings.seed * 1009 + depth * 101
         if nnf is None:
