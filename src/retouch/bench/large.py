@@ -10,6 +10,7 @@ random brush strokes covering the requested fraction. The child runs
 from __future__ import annotations
 
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,7 @@ def run(
     seed: int,
     method: str,
     workdir: Path | None = None,
+    keep: Path | None = None,
 ) -> dict:
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
@@ -112,6 +114,10 @@ def run(
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if proc.returncode != 0:
             raise RuntimeError(f"retouch erase failed: {proc.stderr.strip()}")
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in ("out.jpg", "mask.png"):
+                shutil.copy(tmp / name, keep / f"large_{name}")
         h, w = mask.shape
         return {
             "width": w,

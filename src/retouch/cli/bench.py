@@ -53,6 +53,7 @@ def add_parser(sub) -> None:
     g.add_argument("--method", choices=names, default="patchmatch")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--json", type=Path, default=None)
+    g.add_argument("--keep", type=Path, default=None, help="copy the result and mask here")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,6 +106,7 @@ def _large(args: argparse.Namespace) -> int:
         fraction=args.hole,
         seed=args.seed,
         method=args.method,
+        keep=args.keep,
     )
     print(
         f"{result['width']}x{result['height']} ({result['megapixels']:.1f} MP), "
