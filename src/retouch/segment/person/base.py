@@ -1,0 +1,108 @@
+"""The plumbing every person segmenter shares: whole-image pass, one crop per person, refinement.
+
+A model supplies only ``forward(rgb) -> soft`` on a small image (its own network
+input size). Here the photo is run whole, then once more around every detected
+face (the crop reaches down to the body), so small figures in a group photo get
+the model's full resolution. The per-crop maps are merged with a maximum and the
+merged map is upsampled to full resolution with a guided filter.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from retouch.core.arrays import check_image
+from retouch.segment.face.detect import Face, detect_faces
+from retouch.segment.refine import binarize, guided_upsample, remove_specks, to_confidence
+
+__all__ = ["PersonSegmenter", "person_box"]
+
+log = logging.getLogger(__name__)
+
+
+def person_box(face: Face, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The region (y0, x0, y1, x1) a person with this face occupies: shoulders, arms, torso."""
+    h, w = shape
+    s = face.size
+    cx, _ = face.center
+    x0, x1 = int(cx - 2.4 * s), int(cx + 2.4 * s)
+    y0, y1 = int(face.box[1] - 0.9 * s), int(face.box[3] + 5.5 * s)
+    return max(0, y0), max(0, x0), min(h, y1), min(w, x1)
+
+
+class PersonSegmenter:
+    """Base class: call with an H x W x 3 uint8 RGB image, get an H x W uint8 mask.
+
+    ``threshold``: confidence above which a pixel is "person". ``per_person``: run
+    the model again around each detected face. ``work_size``: longest side of the
+    map the crops are merged in. ``soft=True`` at call time returns the 8-bit
+    confidence instead of the 0/255 mask.
+    """
+
+    input_side = 256
+
+    def __init__(
+        self, *, threshold: float = 0.5, per_person: bool = True, work_size: int = 1024
+    ) -> None:
+        self.threshold = threshold
+        self.per_person = per_person
+        self.work_size = work_size
+
+    def forward(self, rgb: np.ndarray) -> np.ndarray:
+        """The model: h x w x 3 uint8 -> h x w float32 [0, 1]. Subclasses implement it."""
+        raise NotImplementedError
+
+    def __call__(self, image: np.ndarray, *, soft: bool = False) -> np.ndarray:
+        conf = self.confidence(image)
+        if soft:
+            return to_confidence(conf)
+        mask = binarize(conf, self.threshold)
+        mask = remove_specks(mask, int(mask.size * 2e-4))
+        if not mask.any():
+            log.warning("no person found in the image: the mask is empty")
+        return mask
+
+    def confidence(self, image: np.ndarray, *, faces: list[Face] | None = None) -> np.ndarray:
+        """H x W float32 [0, 1]: how sure the model is that each pixel is a person.
+
+        ``faces`` (in ``image`` pixels) skips face detection when the caller has them.
+        """
+        image = check_image(image)
+        h, w = image.shape[:2]
+        scale = min(1.0, self.work_size / max(h, w))
+        work = _resize(image, scale)
+        merged = self._run(work, self.input_side)
+        if self.per_person:
+            faces = detect_faces(work) if faces is None else [f.scaled(scale) for f in faces]
+            for face in faces:
+                y0, x0, y1, x1 = person_box(face, work.shape[:2])
+                crop = self._run(work[y0:y1, x0:x1], self.input_side)
+                np.maximum(merged[y0:y1, x0:x1], crop, out=merged[y0:y1, x0:x1])
+        small = (
+            cv2.resize(
+                merged,
+                (max(1, round(w * scale / 2)), max(1, round(h * scale / 2))),
+                interpolation=cv2.INTER_AREA,
+            )
+            if scale * max(h, w) > 512
+            else merged
+        )
+        return guided_upsample(small, image, radius=2, eps=2e-3)
+
+    def _run(self, rgb: np.ndarray, side: int) -> np.ndarray:
+        """The model on ``rgb`` shrunk to about ``side`` pixels, upsampled back to its size."""
+        h, w = rgb.shape[:2]
+        scale = min(1.0, 2 * side / max(h, w))
+        soft = self.forward(_resize(rgb, scale))
+        return cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _resize(rgb: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return rgb
+    h, w = rgb.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
