@@ -4,23 +4,83 @@ from __future__ import annotations
 
 import logging
 
+import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.errors import InputError
 from retouch.core.registry import create, register
 from retouch.segment.face.mesh import face_meshes
 from retouch.segment.face.parts import PARTS, part_mask
 
-__all__ = ["mesh_regions", "segment_face"]
+__all__ = ["head_region", "mesh_regions", "segment_face"]
 
 log = logging.getLogger(__name__)
 
+# Mesh vertices along the jaw, from ear to ear under the chin (the neck hangs below).
+_JAW = (
+    234,
+    93,
+    132,
+    58,
+    172,
+    136,
+    150,
+    149,
+    176,
+    148,
+    152,
+    377,
+    400,
+    378,
+    379,
+    365,
+    397,
+    288,
+    361,
+    323,
+    454,
+)
 
-def _check_part(part: str) -> None:
-    if part not in PARTS:
-        from retouch.core.errors import InputError
 
-        raise InputError(f"unknown face part {part!r}; valid parts: {', '.join(PARTS)}")
+def head_region(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    """H x W uint8 0/255: where the skin of this face's head and neck can be.
+
+    The face oval grown by a quarter of the face's size (ears, hairline, temples)
+    and the band under the jaw down to one face height (the neck).
+    """
+    oval = part_mask(shape, mesh, "all")
+    xs, ys = mesh[:, 0], mesh[:, 1]
+    size = max(xs.max() - xs.min(), ys.max() - ys.min())
+    r = max(1, int(size * 0.25))
+    out = cv2.dilate(oval, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    jaw = mesh[list(_JAW), :2]
+    neck = np.concatenate([jaw, jaw[::-1] + np.array([0.0, size], np.float32)])
+    cv2.fillPoly(out, [np.round(neck).astype(np.int32)], 255)
+    return out
+
+
+def _features(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    out = np.zeros(shape, np.uint8)
+    for part in ("eyes", "brows", "lips"):
+        np.maximum(out, part_mask(shape, mesh, part), out=out)
+    lips_and_mouth = part_mask(shape, mesh, "all") & ~part_mask(shape, mesh, "skin")
+    return np.maximum(out, lips_and_mouth)
+
+
+def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray:
+    """Mesh skin of every face, grown by skin-coloured pixels into forehead, ears and neck."""
+    from retouch.segment.skin.adaptive import AdaptiveSkin
+
+    shape = image.shape[:2]
+    colour = AdaptiveSkin(person=True).score(image, faces=faces, meshes=meshes) >= 0.5
+    out = np.zeros(shape, np.uint8)
+    for mesh in meshes:
+        grown = np.where(colour & (head_region(shape, mesh) > 0), 255, 0).astype(np.uint8)
+        grown = np.maximum(grown, part_mask(shape, mesh, "skin"))
+        grown[_features(shape, mesh) > 0] = 0
+        np.maximum(out, grown, out=out)
+    return out
 
 
 @register(
@@ -30,20 +90,27 @@ def _check_part(part: str) -> None:
     "(part: skin, eyes, brows, lips, all)",
     default=True,
 )
-def mesh_regions(image: np.ndarray, *, part: str = "skin") -> np.ndarray:
+def mesh_regions(image: np.ndarray, *, part: str = "skin", extend: bool = True) -> np.ndarray:
     """H x W uint8 0/255 mask of ``part`` of every face in ``image`` (H x W x 3 uint8 RGB).
 
-    ``skin`` is the face oval without eyes, brows and lips; ``all`` the whole oval.
-    An image without a detectable face gives an all-zero mask and a logged warning.
+    ``skin`` is the face oval without eyes, brows and lips; with ``extend`` it also
+    takes the skin-coloured forehead, ears and neck around it. ``all`` is the whole
+    oval. An image without a detectable face gives an all-zero mask and a warning.
     """
-    _check_part(part)
+    if part not in PARTS:
+        raise InputError(f"unknown face part {part!r}; valid parts: {', '.join(PARTS)}")
     image = check_image(image)
-    out = np.zeros(image.shape[:2], np.uint8)
-    meshes = face_meshes(image)
-    for mesh in meshes:
-        np.maximum(out, part_mask(out.shape, mesh, part), out=out)
+    from retouch.segment.face.detect import detect_faces
+
+    faces = detect_faces(image)
+    meshes = face_meshes(image, faces)
     if not meshes:
         log.warning("no face found in the image: the face mask is empty")
+    if part == "skin" and extend and meshes:
+        return _face_skin(image, meshes, faces)
+    out = np.zeros(image.shape[:2], np.uint8)
+    for mesh in meshes:
+        np.maximum(out, part_mask(out.shape, mesh, part), out=out)
     return out
 
 

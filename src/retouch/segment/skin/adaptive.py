@@ -20,7 +20,7 @@ import numpy as np
 
 from retouch.core.arrays import check_image
 from retouch.core.registry import register
-from retouch.segment.face.detect import detect_faces
+from retouch.segment.face.detect import Face, detect_faces
 from retouch.segment.face.mesh import face_meshes
 from retouch.segment.face.parts import sample_mask
 from retouch.segment.person.models import SelfieSegmenter
@@ -103,13 +103,20 @@ class AdaptiveSkin:
         self.person = SelfieSegmenter() if person else None
         self.refine = refine
 
-    def score(self, image: np.ndarray) -> np.ndarray:
-        """H x W float32 in [0, 1]: the blended skin score before the cut."""
+    def score(
+        self, image: np.ndarray, *, faces: list[Face] | None = None, meshes: list | None = None
+    ) -> np.ndarray:
+        """H x W float32 in [0, 1]: the blended skin score before the cut.
+
+        ``faces`` and ``meshes`` (from ``detect_faces`` / ``face_meshes``) skip the
+        face search when the caller already ran it.
+        """
         image = check_image(image)
-        faces = detect_faces(image)
+        faces = detect_faces(image) if faces is None else faces
+        meshes = face_meshes(image, faces) if meshes is None else meshes
         models = [
             m
-            for mesh in face_meshes(image, faces)
+            for mesh in meshes
             if (m := chroma_model(image, sample_mask(image.shape[:2], mesh))) is not None
         ]
         prior = np.clip(skin_probability(image) / (2 * load_table().threshold), 0.0, 1.0)
