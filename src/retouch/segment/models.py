@@ -14,12 +14,14 @@ mediapipe is installed without its declared dependencies (jax, opencv-contrib-py
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +115,29 @@ MODELS: dict[str, ModelRecord] = {
 
 _lock = threading.Lock()
 _runners: dict[tuple, Any] = {}
+_warm: set[int] = set()
 _checked: set[str] = set()
+
+
+@contextlib.contextmanager
+def _quiet_native() -> Iterator[None]:
+    """Silence MediaPipe's C++ start-up chatter on stderr (``RETOUCH_NATIVE_LOGS=1`` keeps it).
+
+    TFLite and absl print a few lines when a graph is built and first run; they are
+    noise in a command-line tool. Python-level errors are unaffected.
+    """
+    if os.environ.get("RETOUCH_NATIVE_LOGS"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def mediapipe_dir() -> Path:
@@ -162,11 +186,17 @@ def runner(key: tuple, models: tuple[str, ...], build: Callable[[Any], Any]) -> 
                     f"cannot import mediapipe ({exc}); install it: {INSTALL_HINT}"
                 ) from None
             log.info("loading MediaPipe graph %s", key)
-            _runners[key] = build(solutions)
+            with _quiet_native():
+                _runners[key] = build(solutions)
     return _runners[key]
 
 
 def run_locked(solution: Any, rgb: Any) -> Any:
     """``solution.process(rgb)`` under the module lock (graphs are not re-entrant)."""
     with _lock:
-        return solution.process(rgb)
+        if id(solution) in _warm:
+            return solution.process(rgb)
+        with _quiet_native():
+            result = solution.process(rgb)
+        _warm.add(id(solution))
+        return result

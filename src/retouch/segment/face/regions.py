@@ -105,7 +105,7 @@ def mesh_regions(image: np.ndarray, *, part: str = "skin", extend: bool = True) 
     faces = detect_faces(image)
     meshes = face_meshes(image, faces)
     if not meshes:
-        log.warning("no face found in the image: the face mask is empty")
+        log.info("no face found in the image: the face mask is empty")
     if part == "skin" and extend and meshes:
         return _face_skin(image, meshes, faces)
     out = np.zeros(image.shape[:2], np.uint8)

@@ -62,7 +62,7 @@ class PersonSegmenter:
         mask = binarize(conf, self.threshold)
         mask = remove_specks(mask, int(mask.size * 2e-4))
         if not mask.any():
-            log.warning("no person found in the image: the mask is empty")
+            log.info("no person found in the image: the mask is empty")
         return mask
 
     def confidence(self, image: np.ndarray, *, faces: list[Face] | None = None) -> np.ndarray:
@@ -76,8 +76,8 @@ class PersonSegmenter:
         work = _resize(image, scale)
         merged = self._run(work, self.input_side)
         if self.per_person:
-            faces = detect_faces(work) if faces is None else [f.scaled(scale) for f in faces]
-            for face in faces:
+            faces = detect_faces(image) if faces is None else faces
+            for face in (f.scaled(scale) for f in faces):
                 y0, x0, y1, x1 = person_box(face, work.shape[:2])
                 crop = self._run(work[y0:y1, x0:x1], self.input_side)
                 np.maximum(merged[y0:y1, x0:x1], crop, out=merged[y0:y1, x0:x1])

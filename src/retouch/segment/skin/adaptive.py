@@ -146,7 +146,7 @@ class AdaptiveSkin:
         if self.refine and mask.any():
             mask = _refine(mask, image)
         if not mask.any():
-            log.warning("no skin found in the image: the mask is empty")
+            log.info("no skin found in the image: the mask is empty")
         return mask
 
 
