@@ -71,7 +71,7 @@ def _detect_in(
 
 def _tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
     """Overlapping square tiles (y0, x0, y1, x1) of ``side`` pixels covering the image."""
-    step = max(1, int(side * 0.65))
+    step = max(1, int(side * 0.7))
     ys = [*list(range(0, max(1, h - side) + 1, step)), max(0, h - side)]
     xs = [*list(range(0, max(1, w - side) + 1, step)), max(0, w - side)]
     return sorted({(y, x, min(h, y + side), min(w, x + side)) for y in ys for x in xs})
@@ -100,11 +100,15 @@ def _inside(a: tuple, b: tuple) -> bool:
     return ix * iy > 0.6 * (a[2] - a[0]) * (a[3] - a[1])
 
 
-def detect_faces(image: np.ndarray, *, min_score: float = 0.6, min_tile: int = 320) -> list[Face]:
+def detect_faces(
+    image: np.ndarray, *, min_score: float = 0.6, min_tile: int = 320, tiles: bool = True
+) -> list[Face]:
     """Every face in ``image`` (H x W x 3 uint8 RGB), sorted top-to-bottom.
 
     Tiles shrink by half per level (down to ``min_tile`` pixels) so faces down to
-    about 20 pixels are found in large group photos. Returns [] when there is none.
+    about 20 pixels are found in large group photos; ``tiles=False`` searches the
+    whole image only (faces larger than about a tenth of it). Returns [] when
+    there is none.
 
     >>> detect_faces(np.zeros((64, 64, 3), np.uint8))
     []
@@ -112,8 +116,8 @@ def detect_faces(image: np.ndarray, *, min_score: float = 0.6, min_tile: int = 3
     image = check_image(image)
     h, w = image.shape[:2]
     faces = _detect_in(image, 0, min_score) + _detect_in(image, 1, min_score)
-    side = min(h, w) // 2
-    while side >= min_tile:
+    side = int(min(h, w) * 0.6)
+    while tiles and side >= min_tile:
         for y0, x0, y1, x1 in _tiles(h, w, side):
             faces += _detect_in(image[y0:y1, x0:x1], 1, min_score, (x0, y0))
         side //= 2

@@ -46,14 +46,15 @@ _JAW = (
 def head_region(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     """H x W uint8 0/255: where the skin of this face's head and neck can be.
 
-    The face oval grown by a quarter of the face's size (ears, hairline, temples)
-    and the band under the jaw down to one face height (the neck).
+    The face oval scaled by 1.5 about its centre (ears, hairline, temples) and
+    the band under the jaw down to one face height (the neck).
     """
-    oval = part_mask(shape, mesh, "all")
     xs, ys = mesh[:, 0], mesh[:, 1]
     size = max(xs.max() - xs.min(), ys.max() - ys.min())
-    r = max(1, int(size * 0.25))
-    out = cv2.dilate(oval, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    centre = mesh[:, :2].mean(axis=0)
+    grown = mesh.copy()
+    grown[:, :2] = centre + (mesh[:, :2] - centre) * 1.5
+    out = part_mask(shape, grown, "all")
     jaw = mesh[list(_JAW), :2]
     neck = np.concatenate([jaw, jaw[::-1] + np.array([0.0, size], np.float32)])
     cv2.fillPoly(out, [np.round(neck).astype(np.int32)], 255)
