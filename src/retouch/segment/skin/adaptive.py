@@ -26,51 +26,11 @@ from retouch.segment.face.parts import sample_mask
 from retouch.segment.person.models import SelfieSegmenter
 from retouch.segment.refine import fill_holes, guided_upsample, remove_specks
 from retouch.segment.skin.bayes import load_table, skin_probability
+from retouch.segment.skin.colour import colour_similarity, fit_skin_colour, is_greyscale
 
-__all__ = ["AdaptiveSkin", "chroma_likelihood", "chroma_model"]
+__all__ = ["AdaptiveSkin"]
 
 log = logging.getLogger(__name__)
-
-_MIN_SAMPLES = 30
-
-
-def chroma_model(image: np.ndarray, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Mean (2,) and covariance (2 x 2) of Cr/Cb over the ``sample`` mask's skin pixels.
-
-    Pixels outside the 10th-95th luma percentiles (shadows, highlights) are ignored.
-    Returns None when too few pixels remain.
-    """
-    ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[sample > 0].astype(np.float32)
-    if len(ycc) < _MIN_SAMPLES:
-        return None
-    lo, hi = np.percentile(ycc[:, 0], [10, 95])
-    ycc = ycc[(ycc[:, 0] >= lo) & (ycc[:, 0] <= hi)]
-    if len(ycc) < _MIN_SAMPLES:
-        return None
-    chroma = ycc[:, 1:]
-    mean = np.median(chroma, axis=0)
-    cov = np.cov(chroma, rowvar=False) + np.eye(2, dtype=np.float32) * 4.0
-    return mean.astype(np.float32), cov.astype(np.float32)
-
-
-def chroma_likelihood(
-    models: list[tuple[np.ndarray, np.ndarray]], *, spread: float = 2.5
-) -> np.ndarray:
-    """256 x 256 lookup (Cr, Cb) -> similarity in [0, 1] to the nearest face model.
-
-    ``spread`` widens each Gaussian (in standard deviations) to cover the same
-    skin in shade or on another body part.
-    """
-    cr, cb = np.meshgrid(
-        np.arange(256, dtype=np.float32), np.arange(256, dtype=np.float32), indexing="ij"
-    )
-    grid = np.stack([cr.ravel(), cb.ravel()], axis=1)
-    best = np.zeros(len(grid), np.float32)
-    for mean, cov in models:
-        d = grid - mean
-        m2 = np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d)
-        np.maximum(best, np.exp(-0.5 * m2 / spread**2), out=best)
-    return best.reshape(256, 256)
 
 
 @register(
@@ -91,9 +51,9 @@ class AdaptiveSkin:
     def __init__(
         self,
         *,
-        prior_weight: float = 0.6,
+        prior_weight: float = 0.4,
         threshold: float = 0.5,
-        spread: float = 2.5,
+        spread: float = 4.0,
         person: bool = True,
         refine: bool = True,
     ) -> None:
@@ -117,12 +77,13 @@ class AdaptiveSkin:
         models = [
             m
             for mesh in meshes
-            if (m := chroma_model(image, sample_mask(image.shape[:2], mesh))) is not None
+            if (m := fit_skin_colour(image, sample_mask(image.shape[:2], mesh))) is not None
         ]
         prior = np.clip(skin_probability(image) / (2 * load_table().threshold), 0.0, 1.0)
-        if models:
-            ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)
-            own = chroma_likelihood(models, spread=self.spread)[ycc[..., 1], ycc[..., 2]]
+        if models and is_greyscale(image):
+            score = colour_similarity(image, models, spread=self.spread)
+        elif models:
+            own = colour_similarity(image, models, spread=self.spread)
             score = self.prior_weight * prior + (1.0 - self.prior_weight) * own
         else:
             log.info("no usable face: skin colour comes from the learned prior only")
