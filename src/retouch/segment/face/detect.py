@@ -58,6 +58,8 @@ def _detect_in(
     result = run_locked(_detector(model, min_score), np.ascontiguousarray(image))
     faces = []
     for det in result.detections or []:
+        if det.score[0] < min_score:  # MediaPipe's box blending can lower a score
+            continue
         loc = det.location_data
         rb = loc.relative_bounding_box
         x0, y0 = rb.xmin * w + offset[0], rb.ymin * h + offset[1]

@@ -38,15 +38,22 @@ class PersonSegmenter:
 
     ``threshold``: confidence above which a pixel is "person". ``per_person``: run
     the model again around each detected face. ``work_size``: longest side of the
-    map the crops are merged in. ``soft=True`` at call time returns the 8-bit
+    map the crops are merged in. ``outside``: factor on the whole-image confidence
+    away from every detected person. ``soft=True`` at call time returns the 8-bit
     confidence instead of the 0/255 mask.
     """
 
     input_side = 256
 
     def __init__(
-        self, *, threshold: float = 0.5, per_person: bool = True, work_size: int = 1024
+        self,
+        *,
+        threshold: float = 0.5,
+        per_person: bool = True,
+        work_size: int = 1024,
+        outside: float = 0.6,
     ) -> None:
+        self.outside = outside
         self.threshold = threshold
         self.per_person = per_person
         self.work_size = work_size
@@ -77,10 +84,7 @@ class PersonSegmenter:
         merged = self._run(work, self.input_side)
         if self.per_person:
             faces = self._faces(image, merged, scale) if faces is None else faces
-            for face in (f.scaled(scale) for f in faces):
-                y0, x0, y1, x1 = person_box(face, work.shape[:2])
-                crop = self._run(work[y0:y1, x0:x1], self.input_side)
-                np.maximum(merged[y0:y1, x0:x1], crop, out=merged[y0:y1, x0:x1])
+            merged = self._per_person(work, merged, [f.scaled(scale) for f in faces])
         small = (
             cv2.resize(
                 merged,
@@ -91,6 +95,26 @@ class PersonSegmenter:
             else merged
         )
         return guided_upsample(small, image, radius=2, eps=2e-3)
+
+    def _per_person(self, work: np.ndarray, merged: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Re-run the model around each face. Inside a crop, the crop decides (a person
+        framed like a selfie is what the model is made for), fading to the whole-image
+        confidence towards the crop's borders, where people are cut off; overlapping
+        crops take the maximum. Outside every crop the whole-image confidence is
+        damped by ``outside``: the selfie model sometimes takes a group photo's
+        background for a person."""
+        if not faces:
+            return merged
+        out = np.zeros_like(merged)
+        near = np.zeros(merged.shape, bool)
+        for face in faces:
+            y0, x0, y1, x1 = person_box(face, work.shape[:2])
+            crop = self._run(work[y0:y1, x0:x1], self.input_side)
+            weight = _feather((y0, x0, y1, x1), work.shape[:2])
+            local = weight * crop + (1.0 - weight) * merged[y0:y1, x0:x1]
+            np.maximum(out[y0:y1, x0:x1], local, out=out[y0:y1, x0:x1])
+            near[y0:y1, x0:x1] = True
+        return np.where(near, out, merged * np.float32(self.outside))
 
     def _faces(self, image: np.ndarray, merged: np.ndarray, scale: float) -> list[Face]:
         """Faces to re-run the model around. The whole image is searched first; the
@@ -112,6 +136,26 @@ class PersonSegmenter:
         scale = min(1.0, 2 * side / max(h, w))
         soft = self.forward(_resize(rgb, scale))
         return cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _feather(box: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """(y1-y0) x (x1-x0) float32 weights: 1 inside, falling to 0 over the outer 15% of
+    the box on every side that is not the image border."""
+    y0, x0, y1, x1 = box
+
+    def ramp(n: int, lo_open: bool, hi_open: bool) -> np.ndarray:
+        pos = np.arange(n, dtype=np.float32) + 0.5
+        band = max(1.0, 0.15 * n)
+        r = np.ones(n, np.float32)
+        if lo_open:
+            r = np.minimum(r, pos / band)
+        if hi_open:
+            r = np.minimum(r, (n - pos) / band)
+        return r
+
+    ry = ramp(y1 - y0, y0 > 0, y1 < shape[0])
+    rx = ramp(x1 - x0, x0 > 0, x1 < shape[1])
+    return np.minimum(ry[:, None], rx[None, :])
 
 
 def _resize(rgb: np.ndarray, scale: float) -> np.ndarray:
