@@ -77,8 +77,25 @@ def load_table(path: str | None = None) -> ColorTable:
             f"{path}: the skin colour table is missing; build it with "
             "`retouch train skin-color --data ../shared/data/skin/train`"
         )
+    _check_record(path)
     with np.load(path) as data:
         return ColorTable(data["skin"], data["other"], float(data["threshold"]))
+
+
+def _check_record(path: Path) -> None:
+    """Compare the table with the sha256 of its record (``.json`` beside it), if any."""
+    import hashlib
+
+    record = path.with_suffix(".json")
+    if not record.is_file():
+        return
+    expected = json.loads(record.read_text()).get("sha256")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if expected and digest != expected:
+        raise MissingModelError(
+            f"{path}: sha256 {digest[:12]}... does not match its record {record.name} "
+            f"({expected[:12]}...); rebuild both with `retouch train skin-color`"
+        )
 
 
 @cache

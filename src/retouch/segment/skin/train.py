@@ -19,6 +19,10 @@ from retouch.segment.skin.bayes import BINS, ColorTable, bin_index
 
 __all__ = ["learn_color_table", "paired_files"]
 
+DATA_SOURCES = (
+    "../shared/data/skin/train: SFA (Casati et al. 2013), abdomen skin set (MRE-Lab-UMD), "
+    "FASSEG (Benini et al. 2019); research use, cite"
+)
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
@@ -88,6 +92,8 @@ def learn_color_table(
         "skin_pixels": int(total_skin.sum()),
         "other_pixels": int(total_other.sum()),
         "data": str(data),
+        "data_sources": DATA_SOURCES,
+        "licence": "aggregate colour counts of research-use data; see the model card",
         "command": f"retouch train skin-color --data {data}",
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
