@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
@@ -103,19 +104,31 @@ def _inside(a: tuple, b: tuple) -> bool:
 
 
 def detect_faces(
-    image: np.ndarray, *, min_score: float = 0.6, min_tile: int = 320, tiles: bool = True
+    image: np.ndarray,
+    *,
+    min_score: float = 0.6,
+    min_tile: int = 320,
+    tiles: bool = True,
+    max_side: int = 2400,
 ) -> list[Face]:
     """Every face in ``image`` (H x W x 3 uint8 RGB), sorted top-to-bottom.
 
     Tiles shrink by half per level (down to ``min_tile`` pixels) so faces down to
     about 20 pixels are found in large group photos; ``tiles=False`` searches the
-    whole image only (faces larger than about a tenth of it). Returns [] when
-    there is none.
+    whole image only (faces larger than about a tenth of it). Photos larger than
+    ``max_side`` are searched at that size (the smallest face found grows in
+    proportion). Returns [] when there is none.
 
     >>> detect_faces(np.zeros((64, 64, 3), np.uint8))
     []
     """
     image = check_image(image)
+    scale = min(1.0, max_side / max(image.shape[:2]))
+    if scale < 1.0:
+        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        found = detect_faces(small, min_score=min_score, min_tile=min_tile, tiles=tiles)
+        return [f.scaled(1.0 / scale) for f in found]
     h, w = image.shape[:2]
     faces = _detect_in(image, 0, min_score) + _detect_in(image, 1, min_score)
     side = int(min(h, w) * 0.6)

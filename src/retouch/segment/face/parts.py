@@ -12,7 +12,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-__all__ = ["PARTS", "SAMPLE_PATCHES", "part_mask", "polygons"]
+__all__ = ["PARTS", "SAMPLE_PATCHES", "local", "mesh_box", "part_mask", "polygons", "sample_pixels"]
 
 PARTS = ("skin", "eyes", "brows", "lips", "all")
 
@@ -98,6 +98,34 @@ def part_mask(shape: tuple[int, int], mesh: np.ndarray, part: str) -> np.ndarray
     return out
 
 
-def sample_mask(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    """H x W uint8 0/255 mask of the cheek and forehead patches used to sample skin colour."""
-    return _fill(shape, mesh, SAMPLE_PATCHES)
+def mesh_box(
+    mesh: np.ndarray, shape: tuple[int, int], margin: float = 0.0, below: float = 0.0
+) -> tuple[int, int, int, int]:
+    """(y0, x0, y1, x1) around the mesh's x/y, grown by ``margin`` x its size on every side
+    and by ``below`` x its size downwards, clipped to ``shape``."""
+    x0, y0 = mesh[:, 0].min(), mesh[:, 1].min()
+    x1, y1 = mesh[:, 0].max(), mesh[:, 1].max()
+    size = max(x1 - x0, y1 - y0)
+    m, b = margin * size, below * size
+    return (
+        max(0, int(y0 - m)),
+        max(0, int(x0 - m)),
+        min(shape[0], int(np.ceil(y1 + m + b)) + 1),
+        min(shape[1], int(np.ceil(x1 + m)) + 1),
+    )
+
+
+def local(mesh: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The mesh in the coordinates of the crop ``box`` (y0, x0, y1, x1)."""
+    out = mesh.copy()
+    out[:, 0] -= box[1]
+    out[:, 1] -= box[0]
+    return out
+
+
+def sample_pixels(image: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+    """N x 3 uint8 RGB pixels of the cheek and forehead patches (where skin is sampled)."""
+    box = mesh_box(mesh, image.shape[:2])
+    crop = image[box[0] : box[2], box[1] : box[3]]
+    inside = _fill(crop.shape[:2], local(mesh, box), SAMPLE_PATCHES)
+    return crop[inside > 0]

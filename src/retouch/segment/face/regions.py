@@ -11,7 +11,7 @@ from retouch.core.arrays import check_image
 from retouch.core.errors import InputError
 from retouch.core.registry import create, register
 from retouch.segment.face.mesh import face_meshes
-from retouch.segment.face.parts import PARTS, part_mask
+from retouch.segment.face.parts import PARTS, local, mesh_box, part_mask
 
 __all__ = ["head_region", "mesh_regions", "segment_face"]
 
@@ -73,14 +73,16 @@ def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray
     """Mesh skin of every face, grown by skin-coloured pixels into forehead, ears and neck."""
     from retouch.segment.skin.adaptive import AdaptiveSkin
 
-    shape = image.shape[:2]
     colour = AdaptiveSkin(person=True).score(image, faces=faces, meshes=meshes) >= 0.5
-    out = np.zeros(shape, np.uint8)
+    out = np.zeros(image.shape[:2], np.uint8)
     for mesh in meshes:
-        grown = np.where(colour & (head_region(shape, mesh) > 0), 255, 0).astype(np.uint8)
-        grown = np.maximum(grown, part_mask(shape, mesh, "skin"))
-        grown[_features(shape, mesh) > 0] = 0
-        np.maximum(out, grown, out=out)
+        box = mesh_box(mesh, out.shape, margin=0.3, below=1.0)
+        y0, x0, y1, x1 = box
+        shape, near = (y1 - y0, x1 - x0), local(mesh, box)
+        grown = np.where(colour[y0:y1, x0:x1] & (head_region(shape, near) > 0), 255, 0)
+        grown = np.maximum(grown.astype(np.uint8), part_mask(shape, near, "skin"))
+        grown[_features(shape, near) > 0] = 0
+        np.maximum(out[y0:y1, x0:x1], grown, out=out[y0:y1, x0:x1])
     return out
 
 

@@ -23,7 +23,7 @@ from retouch.core.arrays import check_image
 from retouch.core.registry import register
 from retouch.segment.face.detect import Face, detect_faces
 from retouch.segment.face.mesh import face_meshes
-from retouch.segment.face.parts import sample_mask
+from retouch.segment.face.parts import sample_pixels
 from retouch.segment.person.models import SelfieSegmenter
 from retouch.segment.refine import fill_holes, guided_upsample, remove_specks
 from retouch.segment.skin.bayes import load_table, skin_probability
@@ -80,9 +80,7 @@ class AdaptiveSkin:
         faces = detect_faces(image) if faces is None else faces
         meshes = face_meshes(image, faces) if meshes is None else meshes
         models = [
-            m
-            for mesh in meshes
-            if (m := fit_skin_colour(image, sample_mask(image.shape[:2], mesh))) is not None
+            m for mesh in meshes if (m := fit_skin_colour(sample_pixels(image, mesh))) is not None
         ]
         prior = np.clip(skin_probability(image) / (2 * load_table().threshold), 0.0, 1.0)
         if models and is_greyscale(image):

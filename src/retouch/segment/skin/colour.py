@@ -34,15 +34,15 @@ def is_greyscale(image: np.ndarray) -> bool:
     return float(np.mean(spread)) < 4.0
 
 
-def fit_skin_colour(image: np.ndarray, sample: np.ndarray) -> SkinColour | None:
-    """The skin colour of the ``sample`` mask's pixels (H x W, 255 = cheek or forehead).
+def fit_skin_colour(pixels: np.ndarray) -> SkinColour | None:
+    """The skin colour of N x 3 uint8 RGB ``pixels`` sampled on a face's cheeks and forehead.
 
     Pixels outside the 10th-95th luma percentiles (shadows, highlights, stray hair)
     are ignored. Returns None when fewer than 30 pixels remain.
     """
-    ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[sample > 0].astype(np.float32)
-    if len(ycc) < _MIN_SAMPLES:
+    if len(pixels) < _MIN_SAMPLES:
         return None
+    ycc = cv2.cvtColor(pixels.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb)[:, 0].astype(np.float32)
     lo, hi = np.percentile(ycc[:, 0], [10, 95])
     ycc = ycc[(ycc[:, 0] >= lo) & (ycc[:, 0] <= hi)]
     if len(ycc) < _MIN_SAMPLES:
@@ -82,13 +82,14 @@ def colour_similarity(
     0.4 times as wide (luma separates skin from clothes far less than chroma).
     """
     ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)
-    y = ycc[..., 0].astype(np.float32)
     if is_greyscale(image):
-        best = np.zeros(y.shape, np.float32)
+        levels = np.arange(256, dtype=np.float32)
+        lut = np.zeros(256, np.float32)
         for m in models:
-            z = (y - m.luma) / (0.4 * spread * max(m.luma_sd, 6.0))
-            np.maximum(best, np.exp(-0.5 * z * z), out=best)
-        return best
+            z = (levels - m.luma) / (0.4 * spread * max(m.luma_sd, 6.0))
+            np.maximum(lut, np.exp(-0.5 * z * z), out=lut)
+        return lut[ycc[..., 0]]
     own = _chroma_lookup(models, spread)[ycc[..., 1], ycc[..., 2]]
     floor = 0.4 * min(m.luma for m in models)
-    return own * np.clip((y - floor) / max(floor * 0.5, 1.0), 0.0, 1.0)
+    fade = np.clip((np.arange(256, dtype=np.float32) - floor) / max(floor * 0.5, 1.0), 0, 1)
+    return own * fade[ycc[..., 0]]
