@@ -18,6 +18,11 @@ from retouch.segment.models import run_locked, runner
 
 __all__ = ["Face", "detect_faces"]
 
+# A level of tiles is fine enough when its tiles are at most this many times the
+# smallest face found so far (faces of a group photo have similar sizes; the
+# detector finds faces down to about 1/10 of its input).
+_FINE_ENOUGH = 10
+
 
 @dataclass(frozen=True)
 class Face:
@@ -107,17 +112,21 @@ def detect_faces(
     image: np.ndarray,
     *,
     min_score: float = 0.6,
-    min_tile: int = 320,
-    tiles: bool = True,
+    min_tile: int = 128,
+    max_tiles: int = 64,
+    tiles: bool | str = "auto",
     max_side: int = 2400,
 ) -> list[Face]:
     """Every face in ``image`` (H x W x 3 uint8 RGB), sorted top-to-bottom.
 
-    Tiles shrink by half per level (down to ``min_tile`` pixels) so faces down to
-    about 20 pixels are found in large group photos; ``tiles=False`` searches the
-    whole image only (faces larger than about a tenth of it). Photos larger than
-    ``max_side`` are searched at that size (the smallest face found grows in
-    proportion). Returns [] when there is none.
+    Tiles shrink by half per level until they are about 10 times the smallest
+    face found (down to ``min_tile`` pixels; no level that would take the total
+    past ``max_tiles`` detector runs), so faces of about 25 pixels are found in
+    group photos. ``tiles="auto"`` runs the tiles only when
+    the whole-image search finds no face or a small one (a portrait stays fast);
+    ``True`` always, ``False`` never (then only faces larger than about a tenth
+    of the image are found). Photos larger than ``max_side`` are searched at that
+    size. Returns [] when there is none.
 
     >>> detect_faces(np.zeros((64, 64, 3), np.uint8))
     []
@@ -126,14 +135,23 @@ def detect_faces(
     scale = min(1.0, max_side / max(image.shape[:2]))
     if scale < 1.0:
         size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        found = detect_faces(small, min_score=min_score, min_tile=min_tile, tiles=tiles)
-        return [f.scaled(1.0 / scale) for f in found]
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    faces = _search(image, min_score, min_tile, max_tiles, tiles)
+    return faces if scale == 1.0 else [f.scaled(1.0 / scale) for f in faces]
+
+
+def _search(
+    image: np.ndarray, min_score: float, min_tile: int, max_tiles: int, tiles: bool | str
+) -> list[Face]:
     h, w = image.shape[:2]
     faces = _detect_in(image, 0, min_score) + _detect_in(image, 1, min_score)
-    side = int(min(h, w) * 0.6)
-    while tiles and side >= min_tile:
-        for y0, x0, y1, x1 in _tiles(h, w, side):
+    if tiles == "auto":
+        tiles = not faces or any(f.size < min(h, w) / 6 for f in faces)
+    side, budget = int(min(h, w) * 0.6), max_tiles
+    while tiles and side >= min_tile and len(level := _tiles(h, w, side)) <= budget:
+        for y0, x0, y1, x1 in level:
             faces += _detect_in(image[y0:y1, x0:x1], 1, min_score, (x0, y0))
-        side //= 2
+        if faces and side <= _FINE_ENOUGH * min(f.size for f in faces):
+            break  # the smallest face found is large at this level: finer adds little
+        side, budget = side // 2, budget - len(level)
     return _suppress(faces)

@@ -127,7 +127,7 @@ class PersonSegmenter:
             people[y0:y1, x0:x1] = False
         small = any(f.size < min(image.shape[:2]) / 6 for f in faces)
         if not faces or small or np.count_nonzero(people) > 0.01 * people.size:
-            faces = detect_faces(image)
+            faces = detect_faces(image, tiles=True)
         return faces
 
     def _run(self, rgb: np.ndarray, side: int) -> np.ndarray:
