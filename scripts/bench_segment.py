@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/bench_segment.py [--data ../shared/data] [--repeat 5]
 
-Each photo is resized to 1.0 MP (aspect kept); each method runs once untimed
+Each photo is resized to 1.0 MP (``--megapixels``; aspect kept); each method runs once untimed
 (model loading), then ``--repeat`` timed runs; the median is printed. Use it
 on an otherwise idle machine: the numbers are wall-clock time.
 """
@@ -29,9 +29,9 @@ PHOTOS = {
 }
 
 
-def one_megapixel(image: np.ndarray) -> np.ndarray:
+def resize_to(image: np.ndarray, megapixels: float = 1.0) -> np.ndarray:
     h, w = image.shape[:2]
-    s = (1e6 / (h * w)) ** 0.5
+    s = (megapixels * 1e6 / (h * w)) ** 0.5
     size = (round(w * s), round(h * s))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
 
@@ -51,9 +51,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--task", action="append", default=None, help="person, face, skin")
+    parser.add_argument("--photo", action="append", choices=sorted(PHOTOS), default=None)
+    parser.add_argument("--megapixels", type=float, default=1.0, help="resize photos to this")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    photos = {k: one_megapixel(read_image(args.data / v)) for k, v in PHOTOS.items()}
+    photos = {
+        k: resize_to(read_image(args.data / v), args.megapixels)
+        for k, v in PHOTOS.items()
+        if k in (args.photo or PHOTOS)
+    }
     print(
         f"{'task':<7} {'method':<10} "
         + " ".join(
