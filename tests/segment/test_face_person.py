@@ -51,6 +51,24 @@ def test_every_face_of_a_group_photo(shared_data):
     assert np.mean(np.array(centres) == 255) >= 0.9
 
 
+def test_small_faces_of_a_family_photo(shared_data):
+    """Sita's family (714 x 531, 11 people, faces 15-45 px): the finer tiles find them."""
+    image = read_image(shared_data / "skin/dev/images/pratheepan_uid56fid51_SitasFamily.jpg")
+    assert len(detect_faces(image, tiles=False)) < 8
+    assert len(detect_faces(image)) >= 10
+    assert len(face_meshes(image)) >= 9
+
+
+def test_faces_of_a_large_photo_come_back_in_its_pixels(astronaut):
+    """Photos over max_side are searched shrunk; boxes are in the input's pixels."""
+    big = np.repeat(np.repeat(astronaut, 6, axis=0), 6, axis=1)  # 3072 x 3072
+    (face,) = detect_faces(big, tiles=False)
+    (small,) = detect_faces(astronaut, tiles=False)
+    centre = np.array(face.center) / 6
+    assert np.abs(centre - np.array(small.center)).max() < 0.15 * small.size
+    assert 0.8 < face.size / 6 / small.size < 1.25
+
+
 def test_soft_person_mask(astronaut):
     soft = segment_person(astronaut, soft=True)
     hard = segment_person(astronaut)

@@ -102,3 +102,23 @@ def test_dataset_errors(tmp_path):
     (tmp_path / "masks").mkdir()
     with pytest.raises(InputError, match="ground truth"):
         dataset(tmp_path)
+
+
+def test_feather_fades_only_at_inner_borders():
+    from retouch.segment.person.base import _feather
+
+    weight = _feather((0, 10, 40, 30), (50, 50))  # touches the top image border only
+    assert weight.shape == (40, 20)
+    assert weight[0, 10] == 1.0  # image border: no fade
+    assert weight[-1, 10] < 0.2 and weight[20, 0] < 0.2  # inner borders fade
+    assert weight[20, 10] == 1.0
+
+
+def test_tiles_cover_the_image():
+    from retouch.segment.face.detect import _tiles
+
+    covered = np.zeros((300, 500), bool)
+    for y0, x0, y1, x1 in _tiles(300, 500, 180):
+        assert y1 - y0 == 180 and x1 - x0 == 180
+        covered[y0:y1, x0:x1] = True
+    assert covered.all()
