@@ -55,6 +55,17 @@ def test_overlay_and_folders(photo_file, tmp_path):
     assert written.shape[:2] == read_image(photo_file).shape[:2]
 
 
+def test_person_cutout_has_a_soft_alpha(photo_file, photo, tmp_path):
+    from retouch.core.io import load_image
+
+    out = tmp_path / "cutout.png"
+    assert main(["person", str(photo_file), "-o", str(out), "--cutout"]) == 0
+    loaded = load_image(out)
+    assert loaded.alpha is not None and loaded.alpha.shape == photo.shape[:2]
+    assert len(np.unique(loaded.alpha)) > 10  # soft edges, not 0/255
+    assert main(["person", str(photo_file), "-o", str(tmp_path / "c.jpg"), "--cutout"]) == 2
+
+
 def test_empty_result_is_said_not_crashed(tmp_path, grey, capsys):
     path = tmp_path / "grey.png"
     write_image(path, grey)

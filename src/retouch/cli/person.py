@@ -24,4 +24,5 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     method = build_method("person", args)
-    return run_segment(args, "person", lambda rgb: method(rgb, soft=args.soft))
+    soft = args.soft or args.cutout  # a cutout's alpha keeps the soft edges
+    return run_segment(args, "person", lambda rgb: method(rgb, soft=soft))

@@ -1,8 +1,10 @@
 """What ``retouch person``, ``face`` and ``skin`` share: method choice, options, outputs.
 
 Each writes, per input, a 0/255 mask at the input's full resolution (PNG unless
-the output file says otherwise), or with ``--overlay`` a tinted view of the mask
-over the photo for a quick visual check.
+the output file says otherwise); with ``--overlay`` a tinted view of the mask
+over the photo for a quick visual check; with ``--cutout`` the photo with the
+mask as alpha (``retouch person --cutout`` uses the soft confidence, so edges
+and hair stay smooth).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import numpy as np
 
 from retouch.cli.batch import Job, add_io_arguments, plan_jobs, run_jobs
 from retouch.cli.erase import _parse_options
+from retouch.core.errors import InputError
 from retouch.core.io import load_image, write_image, write_mask
 from retouch.core.registry import Method, create, get, list_methods
 
 log = logging.getLogger("retouch.cli")
+
+_ALPHA = (".png", ".webp", ".tif", ".tiff")
 
 
 def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
@@ -31,10 +36,16 @@ def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
         default=get(task).name,
         help=f"{task} method (default: %(default)s); see `retouch methods {task}`",
     )
-    p.add_argument(
+    look = p.add_mutually_exclusive_group()
+    look.add_argument(
         "--overlay",
         action="store_true",
         help="write the mask tinted over the photo (a visual check) instead of the mask",
+    )
+    look.add_argument(
+        "--cutout",
+        action="store_true",
+        help="write the photo with the mask as its alpha channel (PNG, WebP or TIFF)",
     )
     p.add_argument(
         "--option",
@@ -58,6 +69,8 @@ def run_segment(
     from retouch.segment.refine import overlay
 
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite, extension=".png")
+    if args.cutout and any(j.target.suffix.lower() not in _ALPHA for j in jobs):
+        raise InputError(f"--cutout needs an output that keeps transparency: {', '.join(_ALPHA)}")
 
     def work(job: Job) -> None:
         loaded = load_image(job.source, pixel_limit=args.max_pixels)
@@ -66,6 +79,14 @@ def run_segment(
             log.warning("%s: no %s found; the mask is empty", job.source, task)
         if args.overlay:
             write_image(job.target, overlay(loaded.rgb, mask), quality=args.quality)
+        elif args.cutout:
+            write_image(
+                job.target,
+                loaded.rgb,
+                alpha=mask,
+                quality=args.quality,
+                icc_profile=loaded.icc_profile,
+            )
         else:
             write_mask(job.target, mask)
 
