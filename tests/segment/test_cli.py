@@ -55,7 +55,8 @@ def test_overlay_and_folders(photo_file, tmp_path):
     assert written.shape[:2] == read_image(photo_file).shape[:2]
 
 
-def test_person_cutout_has_a_soft_alpha(photo_file, photo, tmp_path):
+def test_person_cutout_has_a_soft_alpha(shared_data, photo_file, photo, tmp_path):
+    """Needs a real person (the astronaut), hence the shared data."""
     from retouch.core.io import load_image
 
     out = tmp_path / "cutout.png"
