@@ -84,17 +84,22 @@ def learn_color_table(
     threshold = _best_threshold(fit.probability(smoothing), held)
     total_skin = fit_skin + sum(h[0] for h in held)
     total_other = fit_other + sum(h[1] for h in held)
-    record = {
+    table = ColorTable(total_skin, total_other, threshold)
+    return table, _record(table, data, len(pairs), smoothing)
+
+
+def _record(table: ColorTable, data: Path, images: int, smoothing: float) -> dict:
+    """The table's provenance record (its sha256 is added when the file is written)."""
+    return {
         "model": "skin colour histograms, RGB 32x32x32 bins, P(skin|colour) >= threshold",
-        "threshold": threshold,
+        "threshold": table.threshold,
         "smoothing_bins": smoothing,
-        "images": len(pairs),
-        "skin_pixels": int(total_skin.sum()),
-        "other_pixels": int(total_other.sum()),
+        "images": images,
+        "skin_pixels": int(table.skin.sum()),
+        "other_pixels": int(table.other.sum()),
         "data": str(data),
         "data_sources": DATA_SOURCES,
         "licence": "aggregate colour counts of research-use data; see the model card",
         "command": f"retouch train skin-color --data {data}",
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    return ColorTable(total_skin, total_other, threshold), record
