@@ -12,7 +12,16 @@ from functools import cache
 import cv2
 import numpy as np
 
-__all__ = ["PARTS", "SAMPLE_PATCHES", "local", "mesh_box", "part_mask", "polygons", "sample_pixels"]
+__all__ = [
+    "PARTS",
+    "SAMPLE_PATCHES",
+    "feature_mask",
+    "local",
+    "mesh_box",
+    "part_mask",
+    "polygons",
+    "sample_pixels",
+]
 
 PARTS = ("skin", "eyes", "brows", "lips", "all")
 
@@ -95,6 +104,13 @@ def part_mask(shape: tuple[int, int], mesh: np.ndarray, part: str) -> np.ndarray
     out = _fill(shape, mesh, poly["oval"])
     for name in ("eyes", "brows", "lips_outer"):
         _fill(shape, mesh, poly[name], out, 0)
+    return out
+
+
+def feature_mask(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    """H x W uint8 0/255: eyes, brows, lips and the open mouth of one face (not skin)."""
+    out = part_mask(shape, mesh, "all")
+    out[part_mask(shape, mesh, "skin") > 0] = 0
     return out
 
 

@@ -11,7 +11,7 @@ from retouch.core.arrays import check_image
 from retouch.core.errors import InputError
 from retouch.core.registry import create, register
 from retouch.segment.face.mesh import face_meshes
-from retouch.segment.face.parts import PARTS, local, mesh_box, part_mask
+from retouch.segment.face.parts import PARTS, feature_mask, local, mesh_box, part_mask
 
 __all__ = ["head_region", "mesh_regions", "segment_face"]
 
@@ -61,14 +61,6 @@ def head_region(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     return out
 
 
-def _features(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    out = np.zeros(shape, np.uint8)
-    for part in ("eyes", "brows", "lips"):
-        np.maximum(out, part_mask(shape, mesh, part), out=out)
-    lips_and_mouth = part_mask(shape, mesh, "all") & ~part_mask(shape, mesh, "skin")
-    return np.maximum(out, lips_and_mouth)
-
-
 def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray:
     """Mesh skin of every face, grown by skin-coloured pixels into forehead, ears and neck."""
     from retouch.segment.skin.adaptive import AdaptiveSkin
@@ -81,7 +73,7 @@ def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray
         shape, near = (y1 - y0, x1 - x0), local(mesh, box)
         grown = np.where(colour[y0:y1, x0:x1] & (head_region(shape, near) > 0), 255, 0)
         grown = np.maximum(grown.astype(np.uint8), part_mask(shape, near, "skin"))
-        grown[_features(shape, near) > 0] = 0
+        grown[feature_mask(shape, near) > 0] = 0
         np.maximum(out[y0:y1, x0:x1], grown, out=out[y0:y1, x0:x1])
     return out
 

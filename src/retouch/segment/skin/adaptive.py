@@ -23,7 +23,7 @@ from retouch.core.arrays import check_image
 from retouch.core.registry import register
 from retouch.segment.face.detect import Face, detect_faces
 from retouch.segment.face.mesh import face_meshes
-from retouch.segment.face.parts import sample_pixels
+from retouch.segment.face.parts import feature_mask, local, mesh_box, sample_pixels
 from retouch.segment.person.models import SelfieSegmenter
 from retouch.segment.refine import fill_holes, guided_upsample, remove_specks
 from retouch.segment.skin.bayes import load_table, skin_probability
@@ -105,8 +105,15 @@ class AdaptiveSkin:
         return score * np.clip((conf - 0.1) / 0.3, 0.0, 1.0)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        score = self.score(image)
+        image = check_image(image)
+        faces = detect_faces(image)
+        meshes = face_meshes(image, faces)
+        score = self.score(image, faces=faces, meshes=meshes)
         mask = np.where(score >= self.threshold, 255, 0).astype(np.uint8)
+        for mesh in meshes:  # eyes, brows and lips are never skin
+            box = mesh_box(mesh, mask.shape)
+            crop = mask[box[0] : box[2], box[1] : box[3]]
+            crop[feature_mask(crop.shape, local(mesh, box)) > 0] = 0
         area = mask.size
         mask = fill_holes(remove_specks(mask, int(area * 3e-4)), int(area * 3e-4))
         if self.refine and mask.any():
