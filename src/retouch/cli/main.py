@@ -16,7 +16,7 @@ import sys
 from retouch import __version__
 from retouch.core.errors import RetouchError
 
-SUBCOMMANDS = ("methods", "erase", "bench")
+SUBCOMMANDS = ("methods", "erase", "bench", "person", "face", "skin", "eval", "train")
 
 
 class _OneLineFormatter(logging.Formatter):

@@ -22,7 +22,12 @@ __all__ = ["Method", "MethodInfo", "create", "get", "list_methods", "register", 
 
 # Which module fills each task's registry. Imported on first use, by name, so the
 # core layer never imports the layers above it.
-TASK_MODULES: dict[str, str] = {"inpaint": "retouch.inpaint"}
+TASK_MODULES: dict[str, str] = {
+    "inpaint": "retouch.inpaint",
+    "person": "retouch.segment.person",
+    "face": "retouch.segment.face",
+    "skin": "retouch.segment.skin",
+}
 
 _REGISTRY: dict[str, dict[str, MethodInfo]] = {}
 

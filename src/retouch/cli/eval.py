@@ -1,0 +1,102 @@
+"""``retouch eval``: score segmenters against ground truth and print a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from retouch.cli.erase import _parse_options
+from retouch.core.errors import InputError
+
+TASKS = ("skin", "person", "face")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score segmenters on a folder with ground truth",
+        description="Run each method on DIR/images and compare with DIR/masks "
+        "(or the classes of DIR/labels). Prints mean IoU (per image, "
+        "averaged), F1, precision, recall, seconds per image and the "
+        "5 worst images.",
+    )
+    p.add_argument("task", choices=TASKS)
+    p.add_argument("--data", required=True, type=Path, help="folder with images/ and masks/")
+    p.add_argument(
+        "--method",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="method to score (repeatable; default: every method of the task)",
+    )
+    p.add_argument(
+        "--classes",
+        default="2,4",
+        help="label classes that count as positive with labels/ (default: 2,4 = "
+        "skin and nose of the face-parsing set)",
+    )
+    p.add_argument(
+        "--option",
+        "-O",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option passed to every method scored (repeatable)",
+    )
+    p.add_argument("--limit", type=int, default=None, help="score only the first N images")
+    p.add_argument("--json", type=Path, default=None, help="also write all scores to this file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from retouch.core.registry import list_methods
+    from retouch.segment.evaluate import evaluate
+
+    try:
+        classes = [int(c) for c in args.classes.split(",") if c.strip()]
+    except ValueError:
+        raise InputError(
+            f"--classes takes comma-separated integers, got {args.classes!r}"
+        ) from None
+    methods = args.method or [m.name for m in list_methods(args.task)]
+    results = []
+    for name in methods:
+        bar = tqdm(desc=f"{args.task}/{name}", unit="img", file=sys.stderr, leave=False)
+
+        def progress(done: int, total: int, bar=bar) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        results.append(
+            evaluate(
+                args.task,
+                name,
+                args.data,
+                options=_parse_options(args.option),
+                classes=classes,
+                limit=args.limit,
+                progress=progress,
+            )
+        )
+        bar.close()
+    _print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps([r.to_dict() for r in results], indent=1) + "\n")
+    return 0
+
+
+def _print_table(results) -> None:
+    print(
+        f"{'method':<14} {'images':>6} {'mIoU':>6} {'F1':>6} {'prec':>6} {'recall':>6} "
+        f"{'s/img':>7}  worst 5 (IoU)"
+    )
+    for r in results:
+        worst = ", ".join(f"{s.name} {s.iou:.2f}" for s in r.worst())
+        print(
+            f"{r.method:<14} {len(r.images):>6} {r.mean('iou'):>6.3f} {r.mean('f1'):>6.3f} "
+            f"{r.mean('precision'):>6.3f} {r.mean('recall'):>6.3f} {r.mean('seconds'):>7.3f}"
+            f"  {worst}"
+        )

@@ -1,0 +1,202 @@
+"""The bundled MediaPipe models: their records, where they live, and one cached runner each.
+
+The ``mediapipe==0.10.21`` wheel ships the .tflite files this package uses. Nothing is
+downloaded: each model is located inside the installed wheel (or in the folder named by
+``$RETOUCH_MEDIAPIPE_DIR``), checked against its sha256 once, and run through
+MediaPipe's own solution graphs. Loading is lazy and cached per process; a lock makes
+the cached graphs safe to share between threads (a graph runs one image at a time).
+
+mediapipe is installed without its declared dependencies (jax, opencv-contrib-python,
+...), see ``docs/segmentation.md``::
+
+    pip install --no-deps mediapipe==0.10.21 && pip install -e .[segment]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from retouch.core.errors import RetouchError
+
+__all__ = ["MODELS", "MissingModelError", "ModelRecord", "model_path", "runner"]
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install --no-deps mediapipe==0.10.21 && pip install -e '.[segment]'"
+_LICENCE = "Apache-2.0 (MediaPipe model cards)"
+
+
+class MissingModelError(RetouchError):
+    """A bundled model (or mediapipe itself) is not installed."""
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One model file: where it is inside the wheel, its checksum, input and provenance."""
+
+    name: str
+    file: str  # relative to the mediapipe package folder
+    sha256: str
+    input_size: tuple[int, int]  # (H, W) the network sees
+    normalisation: str
+    licence: str
+    source: str
+
+
+MODELS: dict[str, ModelRecord] = {
+    r.name: r
+    for r in (
+        ModelRecord(
+            "selfie",
+            "modules/selfie_segmentation/selfie_segmentation.tflite",
+            "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+            (256, 256),
+            "RGB [0, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+        ModelRecord(
+            "selfie-landscape",
+            "modules/selfie_segmentation/selfie_segmentation_landscape.tflite",
+            "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
+            (144, 256),
+            "RGB [0, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+        ModelRecord(
+            "face-detection-short",
+            "modules/face_detection/face_detection_short_range.tflite",
+            "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+            (128, 128),
+            "RGB [-1, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+        ModelRecord(
+            "face-detection-full",
+            "modules/face_detection/face_detection_full_range_sparse.tflite",
+            "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
+            (192, 192),
+            "RGB [-1, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+        ModelRecord(
+            "face-mesh",
+            "modules/face_landmark/face_landmark.tflite",
+            "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+            (192, 192),
+            "RGB [0, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+        ModelRecord(
+            "pose",
+            "modules/pose_landmark/pose_landmark_full.tflite",
+            "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+            (256, 256),
+            "RGB [0, 1]",
+            _LICENCE,
+            "mediapipe==0.10.21 wheel",
+        ),
+    )
+}
+
+_lock = threading.Lock()
+_runners: dict[tuple, Any] = {}
+_warm: set[int] = set()
+_checked: set[str] = set()
+
+
+@contextlib.contextmanager
+def _quiet_native() -> Iterator[None]:
+    """Silence MediaPipe's C++ start-up chatter on stderr (``RETOUCH_NATIVE_LOGS=1`` keeps it).
+
+    TFLite and absl print a few lines when a graph is built and first run; they are
+    noise in a command-line tool. Python-level errors are unaffected.
+    """
+    if os.environ.get("RETOUCH_NATIVE_LOGS"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def mediapipe_dir() -> Path:
+    """The installed mediapipe package folder (or ``$RETOUCH_MEDIAPIPE_DIR``)."""
+    override = os.environ.get("RETOUCH_MEDIAPIPE_DIR")
+    if override:
+        return Path(override)
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingModelError(
+            f"the segmentation models need mediapipe; install it: {INSTALL_HINT}"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_path(name: str) -> Path:
+    """Path of bundled model ``name`` (a key of MODELS), checked against its sha256."""
+    record = MODELS[name]
+    path = mediapipe_dir() / record.file
+    if not path.is_file():
+        raise MissingModelError(f"{path}: model file missing; reinstall it: {INSTALL_HINT}")
+    if name not in _checked:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != record.sha256:
+            raise MissingModelError(
+                f"{path}: sha256 {digest[:12]}... is not the expected {record.sha256[:12]}...; "
+                f"reinstall mediapipe==0.10.21: {INSTALL_HINT}"
+            )
+        _checked.add(name)
+    return path
+
+
+def runner(key: tuple, models: tuple[str, ...], build: Callable[[Any], Any]) -> Any:
+    """The cached MediaPipe solution for ``key``, built once by ``build(mediapipe_solutions)``.
+
+    ``models`` are the MODELS the solution loads; they are checked before it is built.
+    """
+    with _lock:
+        if key not in _runners:
+            for name in models:
+                model_path(name)
+            try:
+                from mediapipe.python import solutions
+            except ImportError as exc:
+                raise MissingModelError(
+                    f"cannot import mediapipe ({exc}); install it: {INSTALL_HINT}"
+                ) from None
+            log.info("loading MediaPipe graph %s", key)
+            with _quiet_native():
+                _runners[key] = build(solutions)
+    return _runners[key]
+
+
+def run_locked(solution: Any, rgb: Any) -> Any:
+    """``solution.process(rgb)`` under the module lock (graphs are not re-entrant)."""
+    with _lock:
+        if id(solution) in _warm:
+            return solution.process(rgb)
+        with _quiet_native():
+            result = solution.process(rgb)
+        _warm.add(id(solution))
+        return result

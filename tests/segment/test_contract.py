@@ -1,0 +1,53 @@
+"""The contract every registered segmenter (person, face, skin) must keep.
+
+Shape and dtype of the input, values 0 and 255 only, the input untouched,
+the same result twice, and a clear error for bad input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retouch.core.errors import InputError
+from retouch.core.registry import create, list_methods
+
+TASKS = ("person", "face", "skin")
+METHODS = [(t, m.name) for t in TASKS for m in list_methods(t)]
+
+
+@pytest.mark.parametrize(("task", "name"), METHODS)
+def test_contract(task, name, photo, mediapipe_installed):
+    method = create(task, name)
+    before = photo.copy()
+    first = method(photo)
+    assert first.shape == photo.shape[:2]
+    assert first.dtype == np.uint8
+    assert set(np.unique(first)) <= {0, 255}
+    assert np.array_equal(photo, before), "the input image was modified"
+    assert np.array_equal(first, method(photo)), "two runs differ"
+
+
+@pytest.mark.parametrize(("task", "name"), METHODS)
+def test_odd_sizes(task, name, mediapipe_installed):
+    for shape in ((1, 1, 3), (7, 300, 3), (301, 5, 3)):
+        mask = create(task, name)(np.full(shape, 90, np.uint8))
+        assert mask.shape == shape[:2] and mask.dtype == np.uint8
+
+
+@pytest.mark.parametrize(("task", "name"), METHODS)
+def test_bad_input(task, name, mediapipe_installed):
+    method = create(task, name)
+    for bad in (
+        np.zeros((8, 8), np.uint8),
+        np.zeros((8, 8, 4), np.uint8),
+        np.zeros((8, 8, 3), np.float64),
+        [[0, 0, 0]],
+    ):
+        with pytest.raises(InputError):
+            method(bad)
+
+
+@pytest.mark.parametrize(("task", "name"), [m for m in METHODS if m[0] != "skin"])
+def test_no_person_or_face_gives_an_empty_mask(task, name, skin_patch, mediapipe_installed):
+    assert not create(task, name)(skin_patch).any()
