@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Create ./.venv and install retouch into it (editable), with optional extras.
-#   scripts/setup.sh            the library and the `retouch` command
-#   scripts/setup.sh dev,bench  plus what the tests and benchmarks need
+#   scripts/setup.sh                    the library and the `retouch` command (erase)
+#   scripts/setup.sh segment            plus person, face and skin masks (mediapipe models)
+#   scripts/setup.sh dev,bench,segment  everything the tests and benchmarks need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-# torch is pinned to the CPU build this machine's registry serves (see README).
+# mediapipe 0.10.21 without its declared dependencies: they pull jax (~800 MB in all)
+# and replace our cv2 with opencv-contrib; the `segment` extra adds what it imports.
+if [[ ",$extras," == *,segment,* ]]; then
+  .venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
+fi
+# torch (bench extra) is pinned to 2.13.0, the CPU build this machine's registry serves.
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from retouch.cli.batch import Job, add_io_arguments, find_mask, plan_jobs, run_jobs
+from retouch.cli.batch import (
+    Job,
+    add_io_arguments,
+    find_mask,
+    parse_options,
+    plan_jobs,
+    run_jobs,
+)
 from retouch.core.errors import InputError
 from retouch.core.io import load_image, read_mask, write_image
 from retouch.core.masks import resize_mask
@@ -68,7 +75,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = _parse_options(args.option)
+    options = parse_options(args.option)
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite)
 
     def work(job: Job) -> None:
@@ -114,22 +121,3 @@ def _mask_for(path: Path, shape: tuple[int, int], args: argparse.Namespace) -> n
             )
         mask = resize_mask(mask, shape)
     return mask
-
-
-def _parse_options(items: list[str]) -> dict:
-    options = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"--option needs KEY=VALUE, got {item!r}")
-        options[key.strip().replace("-", "_")] = _parse_value(value.strip())
-    return options
-
-
-def _parse_value(value: str):
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(value.lower(), value)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retouch.cli.erase import _parse_options
+from retouch.cli.batch import parse_options
 from retouch.core.errors import InputError
 
 TASKS = ("skin", "person", "face")
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 args.task,
                 name,
                 args.data,
-                options=_parse_options(args.option),
+                options=parse_options(args.option),
                 classes=classes,
                 limit=args.limit,
                 progress=progress,

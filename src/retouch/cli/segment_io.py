@@ -15,8 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from retouch.cli.batch import Job, add_io_arguments, plan_jobs, run_jobs
-from retouch.cli.erase import _parse_options
+from retouch.cli.batch import Job, add_io_arguments, parse_options, plan_jobs, run_jobs
 from retouch.core.errors import InputError
 from retouch.core.io import load_image, write_image, write_mask
 from retouch.core.registry import Method, create, get, list_methods
@@ -59,7 +58,7 @@ def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
 
 def build_method(task: str, args: argparse.Namespace, **fixed) -> Method:
     """The chosen method with ``-O`` options (and ``fixed`` ones) bound."""
-    return create(task, args.method, **{**_parse_options(args.option), **fixed})
+    return create(task, args.method, **{**parse_options(args.option), **fixed})
 
 
 def run_segment(

@@ -23,7 +23,7 @@ def patchmatch(
     patch_size: int = 7,
     source: np.ndarray | None = None,
     seed: int = 0,
-    em_coarse: int = 5,
+    em_coarse: int = 8,
     em_fine: int = 1,
 ) -> np.ndarray:
     """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.

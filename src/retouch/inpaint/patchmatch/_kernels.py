@@ -190,18 +190,21 @@ def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, cr, seed, src_y, s
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def masked_ssd(img, known, ay, ax, by, bx, r, limit):
-    """SSD over the ``known`` pixels of patch (ay, ax), scaled to a full patch; stops
-    early once it exceeds ``limit``."""
-    nc = img.shape[2]
+def known_count(known, y, x, r):
+    """How many pixels of the patch centred at (y, x) are ``known``."""
     n = 0
     for dy in range(-r, r + 1):
         for dx in range(-r, r + 1):
-            if known[ay + dy, ax + dx]:
+            if known[y + dy, x + dx]:
                 n += 1
-    if n == 0:
-        return np.inf
-    scale = (2 * r + 1) * (2 * r + 1) / n
+    return n
+
+
+@njit(cache=True, fastmath=_FAST, nogil=True)
+def masked_ssd(img, known, scale, ay, ax, by, bx, r, limit):
+    """SSD over the ``known`` pixels of patch (ay, ax), times ``scale`` (patch area over
+    the known count, so partial patches compare with full ones); stops past ``limit``."""
+    nc = img.shape[2]
     stop = limit / scale
     d = 0.0
     for dy in range(-r, r + 1):
@@ -216,11 +219,11 @@ def masked_ssd(img, known, ay, ax, by, bx, r, limit):
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _try_masked(img, known, src_ok, y, x, cy, cx, r, by, bx, bd):
+def _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd):
     h, w = src_ok.shape
     if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
         return by, bx, bd
-    d = masked_ssd(img, known, y, x, cy, cx, r, bd)
+    d = masked_ssd(img, known, scale, y, x, cy, cx, r, bd)
     if d < bd:
         return cy, cx, d
     return by, bx, bd
@@ -242,12 +245,19 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
         by = src_y[0]
         bx = src_x[0]
         bd = np.inf
+        n_known = known_count(known, y, x, r)
+        if n_known == 0:
+            best[k, 0] = by
+            best[k, 1] = bx
+            continue
+        scale = (2 * r + 1) * (2 * r + 1) / n_known
         for dy in range(-1, 2):
             for dx in range(-1, 2):
                 if mny[y + dy, x + dx] >= 0:
                     by, bx, bd = _try_masked(
                         img,
                         known,
+                        scale,
                         src_ok,
                         y,
                         x,
@@ -261,14 +271,16 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
         for _ in range(min(tries, ns)):
             state = _next(state)
             j = _draw(state, ns)
-            by, bx, bd = _try_masked(img, known, src_ok, y, x, src_y[j], src_x[j], r, by, bx, bd)
+            by, bx, bd = _try_masked(
+                img, known, scale, src_ok, y, x, src_y[j], src_x[j], r, by, bx, bd
+            )
         rad = radius
         while rad >= 1:
             state = _next(state)
             cy = by + _draw(state, 2 * rad + 1) - rad
             state = _next(state)
             cx = bx + _draw(state, 2 * rad + 1) - rad
-            by, bx, bd = _try_masked(img, known, src_ok, y, x, cy, cx, r, by, bx, bd)
+            by, bx, bd = _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd)
             rad = rad // 2
         best[k, 0] = by
         best[k, 1] = bx

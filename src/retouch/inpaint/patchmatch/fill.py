@@ -21,15 +21,17 @@ from retouch.inpaint.patchmatch import _kernels as K
 
 __all__ = ["PatchMatchSettings", "complete"]
 
+PEEL_TRIES = 300
+
 
 @dataclass(frozen=True)
 class PatchMatchSettings:
     patch_size: int = 7
-    em_coarse: int = 5  # EM iterations at the coarsest level ...
+    em_coarse: int = 8  # EM iterations at the coarsest level ...
     em_fine: int = 1  # ... decreasing linearly to this at full resolution
     search_iters: int = 1  # PatchMatch sweeps per EM iteration (one more on the first)
     max_levels: int = 10
-    sigma_percentile: float = 90.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
+    sigma_percentile: float = 97.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
     fine_radius: int = 32  # random-search radius below the coarsest level (0: whole image)
     min_size: int = 140  # the coarsest level keeps at least this many pixels on its short side
     seed: int = 0
@@ -119,7 +121,7 @@ def _valid_centres(hole, source, r):
     return free & inside & source
 
 
-def _initial_fill(level: _Level, r: int, seed: int, tries: int = 300) -> None:
+def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> None:
     """Coarsest level: onion peel. Layer by layer from the hole's border inward, each
     pixel copies the centre of the source patch that best matches its known pixels."""
     hole = level.hole.copy()
