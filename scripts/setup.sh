@@ -15,3 +15,7 @@ if [[ ",$extras," == *,segment,* ]]; then
 fi
 # torch (bench extra) is pinned to 2.13.0, the CPU build this machine's registry serves.
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+if [[ ",$extras," == *,segment,* ]]; then
+  echo "setup: pip's 'mediapipe requires jax/jaxlib/opencv-contrib...' lines are expected:" \
+       "those dependencies are left out on purpose (docs/segmentation.md)" >&2
+fi
