@@ -149,6 +149,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def add_option_argument(p: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``-O/--option KEY=VALUE`` argument (read with ``parse_options``)."""
+    p.add_argument("--option", "-O", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
 def parse_options(items: list[str]) -> dict:
     """``-O KEY=VALUE`` items -> {key: int | float | bool | str}."""
     options = {}

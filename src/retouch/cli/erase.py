@@ -11,6 +11,7 @@ import numpy as np
 from retouch.cli.batch import (
     Job,
     add_io_arguments,
+    add_option_argument,
     find_mask,
     parse_options,
     plan_jobs,
@@ -64,14 +65,7 @@ def add_parser(sub) -> None:
         action="store_true",
         help="resize a mask of another size to the image instead of failing",
     )
-    p.add_argument(
-        "--option",
-        "-O",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a method option, e.g. -O patch_size=9 (repeatable)",
-    )
+    add_option_argument(p, "a method option, e.g. -O patch_size=9 (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:

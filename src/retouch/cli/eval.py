@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retouch.cli.batch import parse_options
+from retouch.cli.batch import add_option_argument, parse_options
 from retouch.core.errors import InputError
 
 TASKS = ("skin", "person", "face")
@@ -39,14 +39,7 @@ def add_parser(sub) -> None:
         help="label classes that count as positive with labels/ (default: 2,4 = "
         "skin and nose of the face-parsing set)",
     )
-    p.add_argument(
-        "--option",
-        "-O",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option passed to every method scored (repeatable)",
-    )
+    add_option_argument(p, "an option passed to every method scored (repeatable)")
     p.add_argument("--limit", type=int, default=None, help="score only the first N images")
     p.add_argument("--json", type=Path, default=None, help="also write all scores to this file")
 

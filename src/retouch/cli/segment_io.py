@@ -15,7 +15,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from retouch.cli.batch import Job, add_io_arguments, parse_options, plan_jobs, run_jobs
+from retouch.cli.batch import (
+    Job,
+    add_io_arguments,
+    add_option_argument,
+    parse_options,
+    plan_jobs,
+    run_jobs,
+)
 from retouch.core.errors import InputError
 from retouch.core.io import load_image, write_image, write_mask
 from retouch.core.registry import Method, create, get, list_methods
@@ -46,14 +53,7 @@ def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
         action="store_true",
         help="write the photo with the mask as its alpha channel (PNG, WebP or TIFF)",
     )
-    p.add_argument(
-        "--option",
-        "-O",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a method option, e.g. -O threshold=0.6 (repeatable)",
-    )
+    add_option_argument(p, "a method option, e.g. -O threshold=0.6 (repeatable)")
 
 
 def build_method(task: str, args: argparse.Namespace, **fixed) -> Method:
