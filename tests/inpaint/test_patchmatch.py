@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from retouch.core.errors import InputError
 from retouch.inpaint import erase
 from tests.conftest import square_mask, stripes
 
@@ -67,3 +68,12 @@ def test_progress_is_reported_per_crop():
     calls = []
     erase(img, mask, method="patchmatch", progress=lambda i, n: calls.append((i, n)))
     assert calls == [(1, 2), (2, 2)]
+
+
+def test_source_where_no_patch_fits_is_a_clear_error():
+    img = stripes(64, 64)
+    mask = square_mask(64, 64, 20, 40, 20, 40)
+    source = np.zeros((64, 64), np.uint8)
+    source[:, 62:] = 255  # the last 2 columns: no 7x7 patch is centred there
+    with pytest.raises(InputError, match="patch fits in the source area"):
+        erase(img, mask, method="patchmatch", source=source)

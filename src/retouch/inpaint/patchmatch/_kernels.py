@@ -158,26 +158,26 @@ def vote(img, hy, hx, band, nny, nnx, weight, r, out):
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST)
-def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, cr, seed, src_y, src_x):
-    """Initialise a finer level's NNF from the coarser one (padded frames of radius r, cr).
+def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, seed, src_y, src_x):
+    """Initialise a finer level's NNF from the coarser one (both padded by ``r``).
 
     A target at unpadded (y, x) takes its coarse parent's source, doubled, plus its
     offset within the parent; if that is no valid source here, a random one.
     """
-    hc = cy_nny.shape[0] - 2 * cr
-    wc = cy_nny.shape[1] - 2 * cr
+    hc = cy_nny.shape[0] - 2 * r
+    wc = cy_nny.shape[1] - 2 * r
     ns = src_y.shape[0]
     for k in prange(ty.shape[0]):
         y = ty[k] - r
         x = tx[k] - r
         py = min(y // 2, hc - 1)
         px = min(x // 2, wc - 1)
-        qy = cy_nny[py + cr, px + cr]
-        qx = cy_nnx[py + cr, px + cr]
+        qy = cy_nny[py + r, px + r]
+        qx = cy_nnx[py + r, px + r]
         ok = False
         if qy >= 0:
-            sy = 2 * (qy - cr) + (y - 2 * py) + r
-            sx = 2 * (qx - cr) + (x - 2 * px) + r
+            sy = 2 * (qy - r) + (y - 2 * py) + r
+            sx = 2 * (qx - r) + (x - 2 * px) + r
             if 0 <= sy < src_ok.shape[0] and 0 <= sx < src_ok.shape[1] and src_ok[sy, sx]:
                 nny[ty[k], tx[k]] = sy
                 nnx[ty[k], tx[k]] = sx

@@ -4,9 +4,9 @@
 Coarse to fine, each level alternates (E) nearest-neighbour search of every
 patch that touches the hole among the valid source patches, and (M) a weighted
 vote of the matched patches for each hole pixel. The coarsest level starts from
-a diffusion fill; each finer level starts from the coarser level's nearest-
-neighbour field, doubled, so structure found at low resolution is kept and
-texture is refined at full resolution.
+an onion peel (the hole filled from its border inward); each finer level starts
+from the coarser level's nearest-neighbour field, doubled, so structure found at
+low resolution is kept and texture is refined at full resolution.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from retouch.core.errors import InputError
 from retouch.inpaint.patchmatch import _kernels as K
 
 __all__ = ["PatchMatchSettings", "complete"]
@@ -55,6 +56,11 @@ def complete(
     if not hole.any():
         return image.copy()
     r = settings.patch_size // 2
+    if not _valid_centres(hole, source, r).any():
+        raise InputError(
+            f"no {2 * r + 1}x{2 * r + 1} patch fits in the source area outside the mask; "
+            "paint a smaller mask, allow a larger --source area or use a smaller patch_size"
+        )
     levels = _pyramid(image, hole, source, r, settings.max_levels, settings.min_size)
     nnf = None
     top = len(levels) - 1
@@ -162,8 +168,6 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
     sy, sx = (
         a.astype(np.int32) + r for a in np.nonzero(_valid_centres(level.hole, level.source, r))
     )
-    if sy.size == 0:
-        raise ValueError("no source patch is left outside the hole at this scale")
     band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
     nny = np.full((h + 2 * r, w + 2 * r), -1, np.int32)
     nnx = nny.copy()
@@ -173,8 +177,7 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
     if coarse is None:
         K.random_init(sy, sx, ty, tx, nny, nnx, seed)
     else:
-        cr = (coarse[0].shape[0] - (h + 1) // 2) // 2
-        K.upsample_nnf(coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, cr, seed, sy, sx)
+        K.upsample_nnf(coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, sy, sx)
         K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)
     radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
