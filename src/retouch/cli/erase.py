@@ -69,6 +69,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from retouch.inpaint import erase  # imported here: numba loads only when filling
+
     options = parse_options(args.option)
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite)
 
@@ -79,8 +81,6 @@ def run(args: argparse.Namespace) -> int:
         source = None if args.source is None else _mask_for(args.source, shape, args)
         if not mask.any():
             log.warning("%s: the mask is empty; the image is written unchanged", job.source)
-        from retouch.inpaint import erase
-
         result = (
             erase(
                 loaded.rgb,
