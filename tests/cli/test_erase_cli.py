@@ -238,7 +238,7 @@ def test_bad_option_and_missing_input_are_clear(files, capsys):
                 "nope=1",
             ]
         )
-        == 1
+        == 2
     )
     assert "valid options" in capsys.readouterr().err
     assert (

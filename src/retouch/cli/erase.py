@@ -20,7 +20,7 @@ from retouch.cli.batch import (
 from retouch.core.errors import InputError
 from retouch.core.io import load_image, read_mask, write_image
 from retouch.core.masks import resize_mask
-from retouch.core.registry import get, list_methods
+from retouch.core.registry import create, get, list_methods
 
 log = logging.getLogger("retouch.cli")
 
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from retouch.inpaint import erase  # imported here: numba loads only when filling
 
     options = parse_options(args.option)
+    create("inpaint", args.method, **options)  # unknown options fail here, before any file
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite)
 
     def work(job: Job) -> None:
