@@ -4,11 +4,13 @@
     .venv/bin/python scripts/bench_server.py [--data ../shared/data] [--requests 50]
 
 Starts ``retouch serve`` on 127.0.0.1 (a free port; loopback only), then
-(1) erases a 10% mask from a 1 MP photo, twice (cold: models and compiled kernels
-load; warm), printing the seconds each round trip takes, and (2) sends
-``--requests`` requests, ``--concurrency`` at a time, cycling erase, person, face
-and skin on the same photo, printing errors, timings and the server's RSS before
-and after. Every wait is bounded; the server is stopped at the end.
+(1) erases a 10% mask from a 1 MP photo, twice (cold: compiled kernels load;
+warm), printing the seconds each round trip takes and whether every pixel outside
+the mask came back unchanged, and (2) after one warm-up request per task (models
+load), sends ``--requests`` requests, ``--concurrency`` at a time, cycling erase,
+person, face and skin on the same photo, printing errors, timings and the server's
+RSS before and after (``--rounds`` repeats the load to show whether RSS settles).
+Every wait is bounded; the server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import cv2
 import httpx
 import numpy as np
 
-from retouch.core.io import encode_image, read_image
+from retouch.core.io import decode_image, encode_image, read_image
 
 PHOTO = "portraits/girl-2099354_1920.jpg"
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "retouch" / "data" / "sample.jpg"
@@ -80,13 +82,32 @@ def wait_until_up(client: httpx.Client, server: subprocess.Popen, wait_s: float 
     raise SystemExit(f"the server did not answer within {wait_s:.0f} s")
 
 
-def send(client: httpx.Client, task: str, image: bytes, mask: bytes) -> tuple[int, float]:
+def post(client: httpx.Client, task: str, image: bytes, mask: bytes) -> httpx.Response:
     files = {"image": ("photo.png", image)}
     if task == "erase":
         files["mask"] = ("mask.png", mask)
+    return client.post(f"/api/v1/{task}", files=files)
+
+
+def send(client: httpx.Client, task: str, image: bytes, mask: bytes) -> tuple[int, float]:
     start = time.perf_counter()
-    r = client.post(f"/api/v1/{task}", files=files)
-    return r.status_code, time.perf_counter() - start
+    code = post(client, task, image, mask).status_code
+    return code, time.perf_counter() - start
+
+
+def erase_once(client: httpx.Client, image: np.ndarray, mask: np.ndarray, label: str) -> None:
+    """One timed 1 MP erase; checks the pixels outside the mask are unchanged."""
+    image_png, mask_png = encode_image(image, "PNG"), encode_image(mask, "PNG")
+    start = time.perf_counter()
+    r = post(client, "erase", image_png, mask_png)
+    seconds = time.perf_counter() - start
+    same = r.status_code == 200 and np.array_equal(
+        decode_image(r.content).rgb[mask == 0], image[mask == 0]
+    )
+    print(
+        f"erase 1 MP, 10% mask, {label}: HTTP {r.status_code} in {seconds:.2f} s "
+        f"(upload, decode, fill, encode, download); outside unchanged: {same}"
+    )
 
 
 def run_load(client, image: bytes, mask: bytes, n: int, concurrency: int) -> list:
@@ -113,6 +134,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="the server's --workers")
+    parser.add_argument("--rounds", type=int, default=1, help="load rounds (RSS after each)")
     args = parser.parse_args()
     image, mask = photo_and_mask(args.data)
     print(f"photo {image.shape[1]}x{image.shape[0]}, mask {np.mean(mask > 0):.1%} of it")
@@ -124,13 +146,15 @@ def main() -> None:
             wait_until_up(client, server)
             print(f"server pid {server.pid} on 127.0.0.1:{port}, RSS {rss_mib(server.pid):.0f} MiB")
             for label in ("cold", "warm"):
-                code, seconds = send(client, "erase", image_png, mask_png)
-                print(f"erase 1 MP, 10% mask, {label}: HTTP {code} in {seconds:.2f} s")
-            print(f"RSS before the load: {rss_mib(server.pid):.0f} MiB")
-            start = time.perf_counter()
-            results = run_load(client, image_png, mask_png, args.requests, args.concurrency)
-            report_load(results, time.perf_counter() - start)
-            print(f"RSS after the load: {rss_mib(server.pid):.0f} MiB")
+                erase_once(client, image, mask, label)
+            for task in TASKS:  # load every model before measuring
+                post(client, task, image_png, mask_png).raise_for_status()
+            print(f"RSS before the load (every model loaded): {rss_mib(server.pid):.0f} MiB")
+            for round_ in range(1, args.rounds + 1):
+                start = time.perf_counter()
+                results = run_load(client, image_png, mask_png, args.requests, args.concurrency)
+                report_load(results, time.perf_counter() - start)
+                print(f"RSS after load round {round_}: {rss_mib(server.pid):.0f} MiB")
     finally:
         server.terminate()
         try:

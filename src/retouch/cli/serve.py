@@ -47,12 +47,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from retouch.server import ServerSettings, serve
-    except ImportError as exc:
-        raise RetouchError(
-            f"the HTTP API needs the serve extra ({exc.name} is missing): pip install -e '.[serve]'"
-        ) from None
+    from retouch.server.settings import ServerSettings
+
     settings = ServerSettings(
         host=args.host,
         port=args.port,
@@ -61,5 +57,11 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         workers=args.workers,
     )
+    try:
+        from retouch.server import serve
+    except ImportError as exc:
+        raise RetouchError(
+            f"the HTTP API needs the serve extra ({exc.name} is missing): pip install -e '.[serve]'"
+        ) from None
     serve(settings, open_browser=args.open)
     return 0
