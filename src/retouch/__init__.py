@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from retouch.core.errors import InputError, OutputError, RetouchError
+from retouch.core.errors import InputError, LimitError, OutputError, RetouchError
 from retouch.core.io import read_image, read_mask, write_image, write_mask
 from retouch.core.registry import create, list_methods
 
@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "InputError",
+    "LimitError",
     "OutputError",
     "RetouchError",
     "create",

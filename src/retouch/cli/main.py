@@ -16,7 +16,17 @@ import sys
 from retouch import __version__
 from retouch.core.errors import RetouchError
 
-SUBCOMMANDS = ("methods", "erase", "bench", "person", "face", "skin", "eval", "train")
+SUBCOMMANDS = (
+    "methods",
+    "erase",
+    "bench",
+    "person",
+    "face",
+    "skin",
+    "eval",
+    "train",
+    "serve",
+)
 
 
 class _OneLineFormatter(logging.Formatter):

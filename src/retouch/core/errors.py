@@ -11,3 +11,7 @@ class InputError(RetouchError, ValueError):
 
 class OutputError(RetouchError, OSError):
     """An output could not be written; no partial file is left behind."""
+
+
+class LimitError(InputError):
+    """An input is over a size limit (pixels, bytes); the message names the limit."""

@@ -3,11 +3,14 @@
 Reading applies EXIF orientation, converts grayscale, palette, CMYK and 16-bit
 images to 8-bit RGB and keeps an alpha channel aside. Writing picks the format
 from the file extension and is atomic: a temporary file in the target folder is
-renamed over the target only once it is complete.
+renamed over the target only once it is complete. ``decode_image`` and
+``encode_image`` do the same for bytes in memory (uploads, HTTP responses), with
+the same checks and options.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import tempfile
@@ -18,12 +21,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from retouch.core.errors import InputError, OutputError
+from retouch.core.errors import InputError, LimitError, OutputError
 
 __all__ = [
     "READ_FORMATS",
     "WRITE_EXTENSIONS",
     "LoadedImage",
+    "decode_image",
+    "encode_image",
     "from_bgr",
     "load_image",
     "mask_from_array",
@@ -81,24 +86,44 @@ class LoadedImage:
 def load_image(path: str | os.PathLike, *, pixel_limit: int | None = None) -> LoadedImage:
     """Decode an image file into the array contract, keeping alpha and ICC profile aside.
 
-    Raises InputError for missing, empty, truncated, unsupported or oversized files.
+    Raises InputError for missing, empty, truncated or unsupported files and
+    LimitError (an InputError) for images over ``pixel_limit`` (default ``max_pixels()``).
     """
     path = Path(path)
-    limit = pixel_limit or max_pixels()
-    fmt = "?"
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes)")
+    return _decode(path, str(path), pixel_limit or max_pixels())
+
+
+def decode_image(
+    data: bytes, *, pixel_limit: int | None = None, name: str = "upload"
+) -> LoadedImage:
+    """Decode image bytes (an upload) like ``load_image`` decodes a file, by content only.
+
+    ``name`` starts every error message. Raises InputError for empty, truncated,
+    unsupported or non-image data and LimitError for images over ``pixel_limit``.
+
+    >>> decode_image(encode_image(np.zeros((2, 3, 3), np.uint8), "PNG")).rgb.shape
+    (2, 3, 3)
+    """
+    if not data:
+        raise InputError(f"{name}: the file is empty (0 bytes)")
+    return _decode(io.BytesIO(data), name, pixel_limit or max_pixels())
+
+
+def _decode(source: Path | io.BytesIO, name: str, limit: int) -> LoadedImage:
+    fmt = "?"
     try:
-        with Image.open(path) as img:
+        with Image.open(source) as img:
             fmt = img.format or "?"
             if fmt not in READ_FORMATS:
                 raise InputError(
-                    f"{path}: {fmt} images are not supported; "
+                    f"{name}: {fmt} images are not supported; "
                     f"use one of {', '.join(sorted(set(READ_FORMATS.values())))}"
                 )
-            _check_size(path, img.size, limit)
+            _check_size(name, img.size, limit)
             img.load()
             icc = img.info.get("icc_profile")
             img = ImageOps.exif_transpose(img)
@@ -106,11 +131,11 @@ def load_image(path: str | os.PathLike, *, pixel_limit: int | None = None) -> Lo
     except InputError:
         raise
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image, or a damaged one") from None
+        raise InputError(f"{name}: not an image, or a damaged one") from None
     except (OSError, SyntaxError, ValueError) as exc:
         if fmt != "TIFF":
-            raise InputError(f"{path}: cannot decode the image ({_reason(exc)})") from None
-        rgb, alpha, icc = _load_with_opencv(path, exc), None, None
+            raise InputError(f"{name}: cannot decode the image ({_reason(exc)})") from None
+        rgb, alpha, icc = _load_with_opencv(source, name, exc, limit), None, None
     return LoadedImage(rgb=rgb, alpha=alpha, format=READ_FORMATS.get(fmt, fmt), icc_profile=icc)
 
 
@@ -188,13 +213,55 @@ def write_image(
             f"{path}: unknown output extension {path.suffix!r}; "
             f"use one of {', '.join(sorted(WRITE_EXTENSIONS))}"
         )
+    img, options = _prepare(rgb, fmt, alpha, quality, icc_profile, str(path))
+    _atomic_save(path, lambda f: img.save(f, format=fmt, **options))
+    return path
+
+
+def encode_image(
+    array: np.ndarray,
+    fmt: str,
+    *,
+    alpha: np.ndarray | None = None,
+    quality: int = 95,
+    icc_profile: bytes | None = None,
+) -> bytes:
+    """Encode an H x W x 3 uint8 RGB image or an H x W uint8 mask as ``fmt`` bytes.
+
+    ``fmt`` is a format name (PNG, JPEG, WEBP, TIFF, BMP; case-insensitive). Options
+    as in ``write_image``; a mask is stored as 8-bit grayscale.
+
+    >>> encode_image(np.zeros((2, 2), np.uint8), "png")[:4]
+    b'\\x89PNG'
+    """
+    name = fmt.upper()
+    if name not in set(WRITE_EXTENSIONS.values()):
+        raise InputError(
+            f"cannot encode as {fmt!r}; use one of "
+            f"{', '.join(sorted(set(WRITE_EXTENSIONS.values())))}"
+        )
+    img, options = _prepare(array, name, alpha, quality, icc_profile, "output")
+    buffer = io.BytesIO()
+    img.save(buffer, format=name, **options)
+    return buffer.getvalue()
+
+
+def _prepare(
+    array: np.ndarray,
+    fmt: str,
+    alpha: np.ndarray | None,
+    quality: int,
+    icc_profile: bytes | None,
+    name: str,
+) -> tuple[Image.Image, dict]:
+    """The PIL image and save options shared by ``write_image`` and ``encode_image``."""
     if not 1 <= quality <= 100:
         raise InputError(f"quality must be between 1 and 100, got {quality}")
-    img = Image.fromarray(rgb)
+    img = Image.fromarray(array, mode="L" if array.ndim == 2 else None)
     if alpha is not None and fmt in _ALPHA_FORMATS:
         img.putalpha(Image.fromarray(alpha))
     elif alpha is not None and alpha.min() < 255:
-        log.warning("%s: %s cannot store transparency; the alpha channel is dropped", path, fmt)
+        log.warning("%s: %s cannot store transparency; the alpha channel is dropped", name, fmt)
     options: dict = {"icc_profile": icc_profile} if icc_profile else {}
     if fmt == "JPEG":
         options.update(quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
@@ -202,8 +269,7 @@ def write_image(
         options.update(quality=quality, lossless=quality == 100)
     elif fmt == "TIFF":
         options.update(compression="tiff_deflate")
-    _atomic_save(path, lambda f: img.save(f, format=fmt, **options))
-    return path
+    return img, options
 
 
 def write_mask(path: str | os.PathLike, mask: np.ndarray) -> Path:
@@ -246,15 +312,15 @@ def _umask() -> int:
     return mask
 
 
-def _check_size(path: Path, size: tuple[int, int], limit: int) -> None:
+def _check_size(name: str, size: tuple[int, int], limit: int) -> None:
     w, h = size
     if w * h > limit:
-        raise InputError(
-            f"{path}: {w}x{h} is {w * h / 1e6:.1f} MP, over the limit of {limit / 1e6:.1f} MP; "
+        raise LimitError(
+            f"{name}: {w}x{h} is {w * h / 1e6:.1f} MP, over the limit of {limit / 1e6:.1f} MP; "
             "raise it with --max-pixels or RETOUCH_MAX_PIXELS if the file is trusted"
         )
     if w == 0 or h == 0:
-        raise InputError(f"{path}: the image has no pixels ({w}x{h})")
+        raise InputError(f"{name}: the image has no pixels ({w}x{h})")
 
 
 def _pil_to_arrays(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -280,13 +346,18 @@ def _reason(exc: Exception) -> str:
     return "the file is truncated or damaged" if "truncated" in text or not text else text
 
 
-def _load_with_opencv(path: Path, cause: Exception) -> np.ndarray:
+def _load_with_opencv(
+    source: Path | io.BytesIO, name: str, cause: Exception, limit: int
+) -> np.ndarray:
     """Fallback for TIFFs PIL cannot decode (16-bit colour), else a clear error."""
-    data = np.fromfile(path, np.uint8)
+    if isinstance(source, Path):
+        data = np.fromfile(source, np.uint8)
+    else:
+        data = np.frombuffer(source.getbuffer(), np.uint8)
     arr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if arr is None or arr.ndim not in (2, 3):
-        raise InputError(f"{path}: cannot decode the image ({_reason(cause)})")
-    _check_size(path, (arr.shape[1], arr.shape[0]), max_pixels())
+        raise InputError(f"{name}: cannot decode the image ({_reason(cause)})")
+    _check_size(name, (arr.shape[1], arr.shape[0]), limit)
     if arr.dtype != np.uint8:
         arr = _high_depth_to_uint8(arr)
     if arr.ndim == 3:

@@ -1,0 +1,85 @@
+"""The HTTP API of retouch: ``create_app(settings)`` builds it, ``serve`` runs it.
+
+FastAPI documents every endpoint at ``/docs`` (OpenAPI schema at ``/openapi.json``)::
+
+    from retouch.server import ServerSettings, create_app
+    app = create_app(ServerSettings(max_pixels=20_000_000, workers=2))
+
+Each app owns its worker pool and method cache (``Engine``), closed when the app
+shuts down, so several apps (tests) can live in one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from retouch import __version__
+from retouch.server.engine import Engine
+from retouch.server.errors import install_error_handlers
+from retouch.server.limits import BodyLimitMiddleware
+from retouch.server.routes import build_router
+from retouch.server.settings import ServerSettings
+
+__all__ = ["create_app", "serve"]
+
+log = logging.getLogger("retouch.server")
+
+DESCRIPTION = """Erase what a mask marks, and masks of people, faces and skin.
+
+Send a multipart form (`image`, `mask` for erase, options as fields); get a PNG or
+JPEG back (the `format` field or the `Accept` header). Errors are JSON:
+`{"error": "..."}`. `GET /api/v1/methods` lists every task and method.
+"""
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """A FastAPI app serving API v1 under ``settings`` (defaults: ``ServerSettings()``)."""
+    settings = settings or ServerSettings()
+    engine = Engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.close()
+
+    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    app.include_router(build_router(engine))
+    return app
+
+
+def serve(settings: ServerSettings, *, open_browser: bool = False) -> None:
+    """Run the API with uvicorn until interrupted; ``open_browser`` opens ``/docs``."""
+    import uvicorn
+
+    if not settings.loopback:
+        log.warning(
+            "listening on %s: anyone who can reach this machine can use the API", settings.host
+        )
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info"
+    )
+    server = uvicorn.Server(config)
+    if open_browser:
+        url = f"{settings.url}/docs"
+        threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+    server.run()
+
+
+def _open_when_up(server, url: str, wait_s: float = 30.0) -> None:
+    """Open ``url`` in a browser once uvicorn is listening (gives up after ``wait_s``)."""
+    deadline = time.monotonic() + wait_s
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if server.started:
+        webbrowser.open(url)
