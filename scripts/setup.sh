@@ -2,7 +2,8 @@
 # Create ./.venv and install retouch into it (editable), with optional extras.
 #   scripts/setup.sh                    the library and the `retouch` command (erase)
 #   scripts/setup.sh segment            plus person, face and skin masks (mediapipe models)
-#   scripts/setup.sh dev,bench,segment  everything the tests and benchmarks need
+#   scripts/setup.sh serve              plus the HTTP API (`retouch serve`)
+#   scripts/setup.sh dev,bench,segment,serve  everything the tests and benchmarks need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
