@@ -291,3 +291,14 @@ def test_unwritable_output_is_reported(files, capsys):
         == 1
     )
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_one_photo_with_several_holes_shows_hole_progress(tmp_path, capsys):
+    write_image(tmp_path / "big.png", stripes(256, 256))
+    mask = np.zeros((256, 256), np.uint8)
+    mask[10:20, 10:20] = mask[200:210, 200:210] = 255
+    write_mask(tmp_path / "m.png", mask)
+    args = ["erase", str(tmp_path / "big.png"), "--mask", str(tmp_path / "m.png"), "-o"]
+    assert main([*args, str(tmp_path / "o.png")]) == 0
+    err = capsys.readouterr().err
+    assert "filling" in err and "2/2" in err

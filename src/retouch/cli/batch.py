@@ -129,6 +129,29 @@ def find_mask(mask: Path, image: Path) -> Path:
     raise InputError(f"no mask named {image.stem}.* in {mask}")
 
 
+class StepProgress:
+    """A progress callback ``(done, total)`` that shows a bar once there are 2+ steps.
+
+    Used for the holes of one large photo; call ``close()`` when the photo is done.
+    """
+
+    def __init__(self, desc: str, enabled: bool = True):
+        self.desc = desc
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and self.enabled and total > 1:
+            self.bar = tqdm(total=total, desc=self.desc, unit="hole", file=sys.stderr)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def run_jobs(jobs: list[Job], work: Callable[[Job], None], *, desc: str) -> Report:
     """Run ``work`` on each job with a progress bar; collect failures, keep going."""
     report = Report()

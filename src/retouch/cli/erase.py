@@ -10,6 +10,7 @@ import numpy as np
 
 from retouch.cli.batch import (
     Job,
+    StepProgress,
     add_io_arguments,
     add_option_argument,
     find_mask,
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     create("inpaint", args.method, **options)  # unknown options fail here, before any file
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite)
+    holes = StepProgress("filling", enabled=len(jobs) == 1)  # a batch has its own bar
 
     def work(job: Job) -> None:
         loaded = load_image(job.source, pixel_limit=args.max_pixels)
@@ -90,11 +92,13 @@ def run(args: argparse.Namespace) -> int:
                 dilate_px=args.dilate,
                 seed=args.seed,
                 source=source,
+                progress=holes,
                 **options,
             )
             if mask.any()
             else loaded.rgb
         )
+        holes.close()
         write_image(
             job.target,
             result,
