@@ -31,6 +31,16 @@ def _draw(state, span):
     return ((state >> 33) & 0x7FFFFFFF) % span
 
 
+@njit(cache=True, fastmath=_FAST, nogil=True, inline="always")
+def _around(state, by, bx, rad):
+    """A random candidate within ``rad`` of (by, bx): returns (state, cy, cx)."""
+    state = _next(state)
+    cy = by + _draw(state, 2 * rad + 1) - rad
+    state = _next(state)
+    cx = bx + _draw(state, 2 * rad + 1) - rad
+    return state, cy, cx
+
+
 @njit(cache=True, fastmath=_FAST, nogil=True)
 def patch_ssd(img, ay, ax, by, bx, r, limit):
     """SSD between the patches centred at (ay, ax) and (by, bx); stops early past ``limit``."""
@@ -85,10 +95,7 @@ def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radi
                 )
             rad = radius
             while rad >= 1:
-                state = _next(state)
-                cy = by + _draw(state, 2 * rad + 1) - rad
-                state = _next(state)
-                cx = bx + _draw(state, 2 * rad + 1) - rad
+                state, cy, cx = _around(state, by, bx, rad)
                 by, bx, bd = _try(img, src_ok, y, x, cy, cx, r, by, bx, bd)
                 rad = rad // 2
             nny[y, x] = by
@@ -276,10 +283,7 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
             )
         rad = radius
         while rad >= 1:
-            state = _next(state)
-            cy = by + _draw(state, 2 * rad + 1) - rad
-            state = _next(state)
-            cx = bx + _draw(state, 2 * rad + 1) - rad
+            state, cy, cx = _around(state, by, bx, rad)
             by, bx, bd = _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd)
             rad = rad // 2
         best[k, 0] = by
