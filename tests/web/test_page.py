@@ -65,7 +65,8 @@ def test_paint_erase_compare_and_download(page, screenshots):
     page.evaluate(f"document.getElementById('size').value = {BRUSH}")
     page.dispatch_event("#size", "input")
     paint(page, [(STROKE_X0, STROKE_Y), (STROKE_X1, STROKE_Y)])
-    assert page.evaluate(MASK_PIXELS) > BRUSH * (STROKE_X1 - STROKE_X0) * 0.9
+    painted = page.evaluate(MASK_PIXELS)
+    assert painted > BRUSH * (STROKE_X1 - STROKE_X0) * 0.9
     page.screenshot(path=str(screenshots / "02-photo-with-mask.png"))
 
     page.click("#erase")
@@ -98,6 +99,12 @@ def test_paint_erase_compare_and_download(page, screenshots):
       return [d[0], d[1], d[2]];
     }}""")
     assert np.abs(np.array(shown) - result[STROKE_Y, STROKE_X0 + 40]).max() <= 2
+
+    page.click("#back")  # back to the photo and its mask, unchanged
+    assert page.is_hidden("#result") and page.is_visible("#mask")
+    assert page.evaluate(MASK_PIXELS) == painted
+    page.click("#erase")
+    page.wait_for_selector("body[data-result=ready]", timeout=30_000)
 
     page.click("#apply")  # iterative editing: the result becomes the photo
     page.wait_for_selector("body:not([data-result])")
@@ -171,5 +178,26 @@ def test_segmenter_fills_an_editable_mask(page, task):
     )
     assert page.is_hidden("#error"), page.inner_text("#error")
     assert page.evaluate(MASK_PIXELS) > 0
+    page.click("#undo")
+    assert page.evaluate(MASK_PIXELS) == 0
+
+
+def test_skin_tuner_previews_and_fills_the_mask(page, screenshots):
+    open_sample(page)
+    assert page.is_hidden("#tune")
+    page.click("#tuner summary")
+    page.wait_for_selector("#tune", state="visible")
+    share = float(page.inner_text("#tune-out").split("%")[0])
+    assert 0 < share < 60  # the astronaut's face and hand, not the whole photo
+    page.screenshot(path=str(screenshots / "04-skin-tuner.png"))
+
+    page.fill(".tune[data-key=crMin]", "255")  # no pixel has Cr over 255
+    page.dispatch_event(".tune[data-key=crMin]", "input")
+    assert page.inner_text("#tune-out").startswith("0.0%")
+    page.fill(".tune[data-key=crMin]", "133")
+    page.dispatch_event(".tune[data-key=crMin]", "input")
+    page.click("#tune-use")
+    n = page.evaluate(MASK_PIXELS)
+    assert abs(n / (512 * 512) * 100 - share) < 0.1
     page.click("#undo")
     assert page.evaluate(MASK_PIXELS) == 0

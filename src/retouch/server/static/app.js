@@ -19,7 +19,7 @@ const state = {
   methods: null,
 };
 
-const photoCv = $("photo"), maskCv = $("mask"), resultCv = $("result");
+const photoCv = $("photo"), maskCv = $("mask"), resultCv = $("result"), tuneCv = $("tune");
 const maskCtx = maskCv.getContext("2d");
 const MASK_COLOUR = "rgb(255, 40, 80)";
 
@@ -46,6 +46,8 @@ function refreshButtons() {
   for (const b of document.querySelectorAll(".seg")) b.disabled = !hasPhoto || !idle || !state.methods;
   const hasResult = !!state.result;
   $("apply").disabled = !hasResult || !idle;
+  $("back").disabled = !hasResult || !idle;
+  $("tune-use").disabled = !hasPhoto || !idle;
   $("dl-result").disabled = !hasResult;
   $("compare").disabled = !hasResult;
   $("dl-mask").disabled = !hasPhoto;
@@ -98,7 +100,7 @@ async function openPhoto(blob, { keepMask = false } = {}) {
   const dw = Math.round(w * scale), dh = Math.round(h * scale);
   const sameSize = state.natural && state.natural.w === w && state.natural.h === h;
   const oldMask = keepMask && sameSize ? maskCtx.getImageData(0, 0, maskCv.width, maskCv.height) : null;
-  for (const cv of [photoCv, maskCv, resultCv]) { cv.width = dw; cv.height = dh; }
+  for (const cv of [photoCv, maskCv, resultCv, tuneCv]) { cv.width = dw; cv.height = dh; }
   photoCv.getContext("2d").drawImage(img, 0, 0, dw, dh);
   state.photo = blob;
   state.natural = { w, h };
@@ -111,6 +113,7 @@ async function openPhoto(blob, { keepMask = false } = {}) {
   setStatus(`Opened ${blob.name || "image"} (${w} × ${h})`);
   updateInfo();
   refreshButtons();
+  updateTuner();
 }
 function clearResult() {
   state.result = null;
@@ -120,6 +123,7 @@ function clearResult() {
   resultCv.hidden = true;
   $("divider").hidden = true;
   maskCv.hidden = false;
+  updateTuner();
 }
 
 // ---------- mask editing ----------
@@ -263,6 +267,7 @@ async function showResult(blob) {
   maskCv.hidden = true;
   $("divider").hidden = false;
   setCompare(Number($("compare").value));
+  tuneCv.hidden = true;
   document.body.dataset.result = "ready";  // for tests and styling
 }
 function setCompare(percent) {
@@ -325,6 +330,57 @@ async function downloadMask() {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// ---------- skin tuner: YCrCb and HSV ranges, computed here on the display copy ----------
+function tunerRanges() {
+  const r = {};
+  for (const el of document.querySelectorAll(".tune")) r[el.dataset.key] = Number(el.value);
+  return r;
+}
+function tunerMask() {
+  // Uint8Array (display size), 1 where every range holds.
+  const w = photoCv.width, h = photoCv.height, r = tunerRanges();
+  const d = photoCv.getContext("2d").getImageData(0, 0, w, h).data;
+  const out = new Uint8Array(w * h);
+  for (let p = 0, i = 0; p < out.length; p++, i += 4) {
+    const R = d[i], G = d[i + 1], B = d[i + 2];
+    const Y = 0.299 * R + 0.587 * G + 0.114 * B;
+    const cr = (R - Y) * 0.713 + 128, cb = (B - Y) * 0.564 + 128;
+    if (cr < r.crMin || cr > r.crMax || cb < r.cbMin || cb > r.cbMax) continue;
+    const max = Math.max(R, G, B), min = Math.min(R, G, B), c = max - min;
+    const sat = max ? (100 * c) / max : 0;
+    if (sat < r.sMin || sat > r.sMax) continue;
+    let hue = 0;
+    if (c) hue = max === R ? 60 * (((G - B) / c + 6) % 6) : max === G ? 60 * ((B - R) / c + 2) : 60 * ((R - G) / c + 4);
+    if (hue <= r.hMax) out[p] = 1;
+  }
+  return out;
+}
+function updateTuner() {
+  const show = $("tuner").open && !!state.photo && !state.result;
+  tuneCv.hidden = !show;
+  if (!show) return;
+  const m = tunerMask(), ctx = tuneCv.getContext("2d");
+  const img = ctx.createImageData(tuneCv.width, tuneCv.height);
+  let n = 0;
+  for (let p = 0; p < m.length; p++) {
+    if (!m[p]) continue;
+    n++;
+    img.data.set([40, 230, 120, 255], p * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+  $("tune-out").textContent = `${((100 * n) / m.length).toFixed(1)}% of the photo`;
+}
+function useTunerMask() {
+  if (!state.photo) return;
+  if (state.result) clearResult();
+  const m = tunerMask();
+  snapshot();
+  const dst = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height);
+  for (let p = 0; p < m.length; p++) if (m[p]) dst.data.set([255, 40, 80, 255], p * 4);
+  maskCtx.putImageData(dst, 0, 0);
+  setStatus("Skin tuner mask added; edit it with the brush and eraser");
+}
+
 // ---------- wiring ----------
 $("file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) openPhoto(f); ev.target.value = ""; });
 const stage = $("stage");
@@ -343,6 +399,16 @@ $("redo").addEventListener("click", redo);
 $("clear").addEventListener("click", clearMask);
 $("erase").addEventListener("click", erase);
 $("apply").addEventListener("click", applyAgain);
+$("back").addEventListener("click", () => { clearResult(); setStatus("Back to the mask"); refreshButtons(); });
+$("tuner").addEventListener("toggle", updateTuner);
+for (const el of document.querySelectorAll(".tune")) {
+  const out = document.createElement("output");
+  out.className = "tune-value";
+  out.textContent = el.value;
+  el.after(out);
+  el.addEventListener("input", () => { out.textContent = el.value; updateTuner(); });
+}
+$("tune-use").addEventListener("click", useTunerMask);
 $("compare").addEventListener("input", (ev) => setCompare(Number(ev.target.value)));
 $("dl-result").addEventListener("click", () => state.resultUrl && download(state.resultUrl, "result.png"));
 $("dl-mask").addEventListener("click", downloadMask);
