@@ -100,6 +100,11 @@ def test_paint_erase_compare_and_download(page, screenshots):
     }}""")
     assert np.abs(np.array(shown) - result[STROKE_Y, STROKE_X0 + 40]).max() <= 2
 
+    page.keyboard.down("\\")  # hold to see the photo before
+    assert page.is_hidden("#result")
+    page.keyboard.up("\\")
+    assert page.is_visible("#result")
+
     page.click("#back")  # back to the photo and its mask, unchanged
     assert page.is_hidden("#result") and page.is_visible("#mask")
     assert page.evaluate(MASK_PIXELS) == painted
@@ -166,7 +171,7 @@ def test_errors_are_shown(page):
     assert page.is_hidden("#busy") and not page.is_disabled("#erase")
 
 
-@pytest.mark.parametrize("task", ["skin"])
+@pytest.mark.parametrize("task", ["person", "skin", "face"])
 def test_segmenter_fills_an_editable_mask(page, task):
     pytest.importorskip("mediapipe", reason="mediapipe is not installed: scripts/setup.sh segment")
     open_sample(page)
@@ -201,3 +206,40 @@ def test_skin_tuner_previews_and_fills_the_mask(page, screenshots):
     assert abs(n / (512 * 512) * 100 - share) < 0.1
     page.click("#undo")
     assert page.evaluate(MASK_PIXELS) == 0
+
+
+def test_drop_a_large_photo_mask_is_sent_at_full_resolution(page, tmp_path, screenshots):
+    """A 1600 x 1200 photo dropped on the page is shown at 1024 x 768; the mask
+    downloads (and is sent) at 1600 x 1200."""
+    import base64
+
+    rng = np.random.default_rng(0)
+    big = tmp_path / "big.png"
+    Image.fromarray(rng.integers(0, 255, (1200, 1600, 3), dtype=np.uint8)).save(big)
+    data = base64.b64encode(big.read_bytes()).decode()
+    page.evaluate(
+        """(b64) => {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const dt = new DataTransfer();
+          dt.items.add(new File([bytes], 'big.png', {type: 'image/png'}));
+          const stage = document.getElementById('stage');
+          stage.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true}));
+          stage.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true}));
+        }""",
+        data,
+    )
+    page.wait_for_function("!document.querySelector('#erase').disabled")
+    size = "[document.getElementById('mask').width, document.getElementById('mask').height]"
+    assert page.evaluate(size) == [1024, 768]
+    assert "1600 × 1200" in page.inner_text("#info")
+    page.keyboard.press("r")
+    paint(page, [(256, 192), (512, 384)])  # display pixels: (400, 300) to (800, 600) full size
+    page.screenshot(path=str(screenshots / "05-large-photo-fitted.png"))
+    with page.expect_download() as info:
+        page.click("#dl-mask")
+    mask = read_download(info.value)
+    mask = mask[:, :, 0] if mask.ndim == 3 else mask
+    assert mask.shape == (1200, 1600)
+    assert mask[310:590, 410:790].min() == 255
+    assert mask[:290].max() == 0 and mask[610:].max() == 0
+    assert mask[:, :390].max() == 0 and mask[:, 810:].max() == 0
