@@ -243,3 +243,28 @@ def test_drop_a_large_photo_mask_is_sent_at_full_resolution(page, tmp_path, scre
     assert mask[310:590, 410:790].min() == 255
     assert mask[:290].max() == 0 and mask[610:].max() == 0
     assert mask[:, :390].max() == 0 and mask[:, 810:].max() == 0
+
+
+def test_zoom_keeps_painting_in_photo_pixels(page, screenshots):
+    open_sample(page)
+    fit = page.locator("#mask").bounding_box()["width"]
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    zoomed = page.locator("#mask").bounding_box()["width"]
+    assert zoomed == pytest.approx(fit * 1.5625, rel=0.02)
+    assert page.inner_text("#zoom-fit") == f"{round(zoomed / 512 * 100)}%"
+    page.keyboard.press("r")
+    paint(page, [(20, 30), (120, 90)])  # photo pixels, whatever the zoom
+    page.keyboard.press("b")  # the brush outline follows the pointer, at the zoomed size
+    box = page.locator("#mask").bounding_box()
+    page.mouse.move(box["x"] + 400, box["y"] + 300)
+    assert page.is_visible("#cursor")
+    page.screenshot(path=str(screenshots / "06-zoomed.png"))
+    with page.expect_download() as info:
+        page.click("#dl-mask")
+    mask = read_download(info.value)
+    mask = mask[:, :, 0] if mask.ndim == 3 else mask
+    assert mask[35:85, 25:115].min() == 255
+    assert mask[95:].max() == 0 and mask[:, 125:].max() == 0
+    page.keyboard.press("0")
+    assert page.locator("#mask").bounding_box()["width"] == pytest.approx(fit, abs=1)

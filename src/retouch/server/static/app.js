@@ -16,6 +16,7 @@ const state = {
   undo: [],
   redo: [],
   busy: false,
+  zoom: 0,           // 0: fit the window, else displayed pixels per display-copy pixel
   methods: null,
 };
 
@@ -51,6 +52,7 @@ function refreshButtons() {
   $("dl-result").disabled = !hasResult;
   $("compare").disabled = !hasResult;
   $("dl-mask").disabled = !hasPhoto;
+  for (const id of ["zoom-in", "zoom-out", "zoom-fit"]) $(id).disabled = !hasPhoto;
 }
 function updateInfo() {
   const n = state.natural;
@@ -109,6 +111,7 @@ async function openPhoto(blob, { keepMask = false } = {}) {
   clearResult();
   $("drop-hint").hidden = true;
   $("frame").hidden = false;
+  setZoom(0);
   $("stage").classList.remove("empty");
   setStatus(`Opened ${blob.name || "image"} (${w} × ${h})`);
   updateInfo();
@@ -162,6 +165,33 @@ function setSize(size) {
   updateInfo();
 }
 
+// ---------- zoom and the brush outline ----------
+function displayScale() {
+  return maskCv.getBoundingClientRect().width / maskCv.width || 1;
+}
+function setZoom(zoom) {
+  state.zoom = zoom;
+  $("frame").classList.toggle("zoomed", zoom > 0);
+  photoCv.style.width = zoom > 0 ? `${Math.round(photoCv.width * zoom)}px` : "";
+  $("zoom-fit").textContent = `${Math.round(displayScale() * 100)}%`;
+}
+function zoomBy(factor) {
+  if (!state.photo) return;
+  const z = Math.min(8, Math.max(0.1, displayScale() * factor));
+  setZoom(Math.abs(z - 1) < 0.05 ? 1 : z);
+}
+function moveCursor(ev) {
+  const c = $("cursor");
+  const show = state.tool !== "rect" && !!state.photo;
+  c.hidden = !show;
+  if (!show) return;
+  const r = maskCv.getBoundingClientRect(), d = state.size * displayScale();
+  c.style.width = c.style.height = `${d}px`;
+  c.style.left = `${ev.clientX - r.left}px`;
+  c.style.top = `${ev.clientY - r.top}px`;
+}
+maskCv.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
+
 let drag = null;  // {x, y, base} while the pointer is down
 function canvasPoint(ev) {
   const r = maskCv.getBoundingClientRect();
@@ -193,6 +223,7 @@ maskCv.addEventListener("pointerdown", (ev) => {
   if (state.tool !== "rect") strokeTo(p, p);
 });
 maskCv.addEventListener("pointermove", (ev) => {
+  moveCursor(ev);
   if (!drag) return;
   const p = canvasPoint(ev);
   if (state.tool === "rect") drawRect(drag.start, p);
@@ -412,6 +443,10 @@ $("tune-use").addEventListener("click", useTunerMask);
 $("compare").addEventListener("input", (ev) => setCompare(Number(ev.target.value)));
 $("dl-result").addEventListener("click", () => state.resultUrl && download(state.resultUrl, "result.png"));
 $("dl-mask").addEventListener("click", downloadMask);
+$("zoom-in").addEventListener("click", () => zoomBy(1.25));
+$("zoom-out").addEventListener("click", () => zoomBy(0.8));
+$("zoom-fit").addEventListener("click", () => setZoom(0));
+window.addEventListener("resize", () => setZoom(state.zoom));
 
 document.addEventListener("keydown", (ev) => {
   if (ev.target.matches("input[type=number], select")) return;
@@ -421,6 +456,9 @@ document.addEventListener("keydown", (ev) => {
   else if (ctrl) return;
   else if (ev.key === "[") setSize(state.size - Math.max(2, state.size * 0.15));
   else if (ev.key === "]") setSize(state.size + Math.max(2, state.size * 0.15));
+  else if (ev.key === "+" || ev.key === "=") zoomBy(1.25);
+  else if (ev.key === "-") zoomBy(0.8);
+  else if (ev.key === "0") setZoom(0);
   else if (ev.key === "b") setTool("brush");
   else if (ev.key === "e") setTool("eraser");
   else if (ev.key === "r") setTool("rect");
