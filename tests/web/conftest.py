@@ -1,12 +1,14 @@
 """Fixtures for the browser tests: the app on a free loopback port and headless Chromium.
 
 The page is driven with Playwright (the ``web`` extra) through Debian's Chromium at
-``/usr/bin/chromium`` (``apt-get install chromium``); Playwright's own browser
-downloads are never used. Without either, every test here skips with the reason.
+``/usr/bin/chromium`` (``apt-get install chromium``; ``RETOUCH_TEST_CHROMIUM`` names
+another binary); Playwright's own browser downloads are never used. Without either,
+every browser test skips with the reason (pytest -ra prints it).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -17,7 +19,7 @@ import pytest
 
 from tests.conftest import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("RETOUCH_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPO / "out" / "screenshots"
 SAMPLE = REPO / "src" / "retouch" / "data" / "sample.jpg"
 
@@ -54,9 +56,10 @@ def server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[web]'"
-    )
+    try:
+        from playwright import sync_api
+    except ImportError as exc:
+        pytest.skip(f"playwright is not installed ({exc}): pip install -e '.[web]'")
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
     with sync_api.sync_playwright() as pw:
