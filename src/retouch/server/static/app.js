@@ -93,21 +93,20 @@ function loadImage(blob) {
     img.src = url;
   });
 }
-async function openPhoto(blob, { keepMask = false } = {}) {
+async function openPhoto(blob) {
+  // A new photo (or the result, applied again) starts with an empty mask and history.
   showError("");
   let img;
   try { img = await loadImage(blob); } catch (err) { showError(err.message); return; }
   const w = img.naturalWidth, h = img.naturalHeight;
   const scale = Math.min(1, MAX_DISPLAY / Math.max(w, h));
   const dw = Math.round(w * scale), dh = Math.round(h * scale);
-  const sameSize = state.natural && state.natural.w === w && state.natural.h === h;
-  const oldMask = keepMask && sameSize ? maskCtx.getImageData(0, 0, maskCv.width, maskCv.height) : null;
   for (const cv of [photoCv, maskCv, resultCv, tuneCv]) { cv.width = dw; cv.height = dh; }
   photoCv.getContext("2d").drawImage(img, 0, 0, dw, dh);
   state.photo = blob;
   state.natural = { w, h };
-  if (oldMask) maskCtx.putImageData(oldMask, 0, 0);
-  else { state.undo = []; state.redo = []; }
+  state.undo = [];
+  state.redo = [];
   clearResult();
   $("drop-hint").hidden = true;
   $("frame").hidden = false;
@@ -310,7 +309,6 @@ async function applyAgain() {
   if (!state.result) return;
   const blob = state.result;
   await openPhoto(new File([blob], "result.png", { type: "image/png" }));
-  maskCtx.clearRect(0, 0, maskCv.width, maskCv.height);
   setStatus("The result is now the photo: paint what else to erase");
 }
 async function segment(task) {
