@@ -156,7 +156,7 @@ def test_rectangle_and_mask_download_at_full_resolution(page):
     assert mask[:110].max() == 0 and mask[230:].max() == 0
 
 
-def test_errors_are_shown(page):
+def test_errors_are_shown(page, screenshots):
     open_sample(page)
     page.click("#erase")  # nothing painted: the page says so, no request
     assert "mask is empty" in page.inner_text("#error")
@@ -168,11 +168,12 @@ def test_errors_are_shown(page):
         "document.getElementById('error').textContent.includes('HTTP 422')"
     )
     assert page.inner_text("#error").startswith("Erase failed:")
+    page.screenshot(path=str(screenshots / "07-error.png"))
     assert page.is_hidden("#busy") and not page.is_disabled("#erase")
 
 
 @pytest.mark.parametrize("task", ["person", "skin", "face"])
-def test_segmenter_fills_an_editable_mask(page, task):
+def test_segmenter_fills_an_editable_mask(page, task, screenshots):
     pytest.importorskip("mediapipe", reason="mediapipe is not installed: scripts/setup.sh segment")
     open_sample(page)
     page.click(f"#seg-{task}")
@@ -183,6 +184,7 @@ def test_segmenter_fills_an_editable_mask(page, task):
     )
     assert page.is_hidden("#error"), page.inner_text("#error")
     assert page.evaluate(MASK_PIXELS) > 0
+    page.screenshot(path=str(screenshots / f"08-mask-{task}.png"))
     page.click("#undo")
     assert page.evaluate(MASK_PIXELS) == 0
 
