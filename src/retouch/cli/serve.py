@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--host", default=d.host, help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=d.port, help="port (default: %(default)s)")
-    p.add_argument("--open", action="store_true", help="open the API docs in a browser")
+    p.add_argument("--open", action="store_true", help="open the web page in a browser")
     p.add_argument(
         "--max-upload-mb",
         type=float,

@@ -17,8 +17,11 @@ import time
 import webbrowser
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from retouch import __version__
 from retouch.server.engine import Engine
@@ -30,6 +33,9 @@ from retouch.server.settings import ServerSettings
 __all__ = ["create_app", "serve"]
 
 log = logging.getLogger("retouch.server")
+
+# The web page (plain HTML, CSS and JS; package data, no build step).
+STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """Erase what a mask marks, and masks of people, faces and skin.
 
@@ -55,11 +61,22 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
     app.include_router(build_router(engine))
+    _add_web_page(app)
     return app
 
 
+def _add_web_page(app: FastAPI) -> None:
+    """The editor page at ``/``; its scripts and styles under ``/static``."""
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
 def serve(settings: ServerSettings, *, open_browser: bool = False) -> None:
-    """Run the API with uvicorn until interrupted; ``open_browser`` opens ``/docs``."""
+    """Run the API and web page with uvicorn until interrupted; ``open_browser`` opens ``/``."""
     import uvicorn
 
     if not settings.loopback:
@@ -71,7 +88,7 @@ def serve(settings: ServerSettings, *, open_browser: bool = False) -> None:
     )
     server = uvicorn.Server(config)
     if open_browser:
-        url = f"{settings.url}/docs"
+        url = f"{settings.url}/"
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     server.run()
 

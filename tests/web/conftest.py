@@ -1,0 +1,92 @@
+"""Fixtures for the browser tests: the app on a free loopback port and headless Chromium.
+
+The page is driven with Playwright (the ``web`` extra) through Debian's Chromium at
+``/usr/bin/chromium`` (``apt-get install chromium``; ``RETOUCH_TEST_CHROMIUM`` names
+another binary); Playwright's own browser downloads are never used. Without either,
+every browser test skips with the reason (pytest -ra prints it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+CHROMIUM = Path(os.environ.get("RETOUCH_TEST_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = REPO / "out" / "screenshots"
+SAMPLE = REPO / "src" / "retouch" / "data" / "sample.jpg"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The app (``create_app``) served by uvicorn in a thread on 127.0.0.1."""
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import uvicorn
+
+    from retouch.server import ServerSettings, create_app
+
+    port = _free_port()
+    app = create_app(ServerSettings(port=port, workers=2))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    try:
+        from playwright import sync_api
+    except ImportError as exc:
+        pytest.skip(f"playwright is not installed ({exc}): pip install -e '.[web]'")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    """A fresh page at ``/`` (1280 x 800) whose methods have loaded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server_url}/")
+    page.wait_for_function("document.querySelector('#erase-method').options.length > 0")
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

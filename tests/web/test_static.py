@@ -1,0 +1,30 @@
+"""The page and its files as the app serves them (no browser needed)."""
+
+import pytest
+
+pytest.importorskip("fastapi", reason="fastapi is not installed: pip install -e '.[serve]'")
+
+from tests.server.conftest import make_client
+
+
+def test_index_and_static_files_are_served():
+    with make_client() as client:
+        page = client.get("/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        for asset in ("/static/app.js", "/static/style.css"):
+            assert asset in page.text
+            assert client.get(asset).status_code == 200
+        missing = client.get("/static/nothing.js")
+        assert missing.status_code == 404 and "error" in missing.json()
+        assert "/" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_page_never_names_a_method():
+    """Method menus come from GET /api/v1/methods, so no method name is typed in the page."""
+    from retouch.server.app import STATIC
+    from retouch.server.tasks import choices
+
+    text = "".join(p.read_text() for p in STATIC.iterdir())
+    for task, fields in choices().items():
+        for name in fields["method"]:
+            assert f'"{name}"' not in text and f">{name}<" not in text, (task, name)
