@@ -3,7 +3,8 @@
 #   scripts/setup.sh                    the library and the `retouch` command (erase)
 #   scripts/setup.sh segment            plus person, face and skin masks (mediapipe models)
 #   scripts/setup.sh serve              plus the HTTP API (`retouch serve`)
-#   scripts/setup.sh dev,bench,segment,serve  everything the tests and benchmarks need
+#   scripts/setup.sh web                browser tests: Playwright driving Debian's Chromium
+#   scripts/setup.sh dev,bench,segment,serve,web  everything the tests and benchmarks need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -13,6 +14,14 @@ extras="${1:-}"
 # and replace our cv2 with opencv-contrib; the `segment` extra adds what it imports.
 if [[ ",$extras," == *,segment,* ]]; then
   .venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
+fi
+# Browser tests use Debian's Chromium (never a browser Playwright downloads).
+if [[ ",$extras," == *,web,* ]] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "setup: browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2
+  fi
 fi
 # torch (bench extra) is pinned to 2.13.0, the CPU build this machine's registry serves.
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
