@@ -156,6 +156,23 @@ def test_rectangle_and_mask_download_at_full_resolution(page):
     assert mask[:110].max() == 0 and mask[230:].max() == 0
 
 
+def test_lasso_fills_the_outline_and_undoes_in_one_step(page, screenshots):
+    open_sample(page)
+    page.keyboard.press("l")
+    assert "active" in page.get_attribute("[data-tool=lasso]", "class")
+    paint(page, [(100, 100), (300, 100), (300, 300), (100, 300)])  # a square outline
+    page.screenshot(path=str(screenshots / "09-lasso.png"))
+    with page.expect_download() as info:
+        page.click("#dl-mask")
+    mask = read_download(info.value)
+    if mask.ndim == 3:
+        mask = mask[:, :, 0]
+    assert mask[110:290, 110:290].min() == 255  # inside the outline: filled
+    assert mask[:90].max() == 0 and mask[310:].max() == 0 and mask[:, 320:].max() == 0
+    page.keyboard.press("Control+z")
+    assert page.evaluate(MASK_PIXELS) == 0
+
+
 def test_errors_are_shown(page, screenshots):
     open_sample(page)
     page.click("#erase")  # nothing painted: the page says so, no request

@@ -181,7 +181,7 @@ function zoomBy(factor) {
 }
 function moveCursor(ev) {
   const c = $("cursor");
-  const show = state.tool !== "rect" && !!state.photo;
+  const show = !SHAPE_TOOLS.includes(state.tool) && !!state.photo;
   c.hidden = !show;
   if (!show) return;
   const r = maskCv.getBoundingClientRect(), d = state.size * displayScale();
@@ -213,19 +213,29 @@ function drawRect(a, b) {
   maskCtx.fillStyle = MASK_COLOUR;
   maskCtx.fillRect(Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y));
 }
+function drawLasso(points) {  // the closed outline so far, filled, over the mask as it was
+  maskCtx.putImageData(drag.base, 0, 0);
+  maskCtx.fillStyle = MASK_COLOUR;
+  maskCtx.beginPath();
+  points.forEach((q, i) => (i ? maskCtx.lineTo(q.x, q.y) : maskCtx.moveTo(q.x, q.y)));
+  maskCtx.closePath();
+  maskCtx.fill();
+}
+const SHAPE_TOOLS = ["rect", "lasso"];  // tools that draw a filled shape, not a brush stroke
 maskCv.addEventListener("pointerdown", (ev) => {
   if (!state.photo || state.busy || ev.button !== 0) return;
   maskCv.setPointerCapture(ev.pointerId);
   snapshot();
   const p = canvasPoint(ev);
-  drag = { ...p, start: p, base: state.undo[state.undo.length - 1] };
-  if (state.tool !== "rect") strokeTo(p, p);
+  drag = { ...p, start: p, points: [p], base: state.undo[state.undo.length - 1] };
+  if (!SHAPE_TOOLS.includes(state.tool)) strokeTo(p, p);
 });
 maskCv.addEventListener("pointermove", (ev) => {
   moveCursor(ev);
   if (!drag) return;
   const p = canvasPoint(ev);
   if (state.tool === "rect") drawRect(drag.start, p);
+  else if (state.tool === "lasso") { drag.points.push(p); drawLasso(drag.points); }
   else strokeTo(drag, p);
   drag.x = p.x; drag.y = p.y;
 });
@@ -460,6 +470,7 @@ document.addEventListener("keydown", (ev) => {
   else if (ev.key === "b") setTool("brush");
   else if (ev.key === "e") setTool("eraser");
   else if (ev.key === "r") setTool("rect");
+  else if (ev.key === "l") setTool("lasso");
   else if (ev.key === "\\" && state.result) resultCv.hidden = true;  // hold to compare
 });
 document.addEventListener("keyup", (ev) => {
