@@ -156,6 +156,24 @@ def test_rectangle_and_mask_download_at_full_resolution(page):
     assert mask[:110].max() == 0 and mask[230:].max() == 0
 
 
+def test_space_drag_pans_a_zoomed_photo_without_painting(page):
+    open_sample(page)
+    for _ in range(4):
+        page.keyboard.press("+")  # zoom in until the stage scrolls
+    before = page.evaluate("[stage.scrollLeft, stage.scrollTop]")
+    box = page.locator("#stage").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.keyboard.down(" ")
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx - 120, cy - 80, steps=6)
+    page.mouse.up()
+    page.keyboard.up(" ")
+    after = page.evaluate("[stage.scrollLeft, stage.scrollTop]")
+    assert after[0] > before[0] and after[1] > before[1]
+    assert page.evaluate(MASK_PIXELS) == 0  # panning painted nothing
+
+
 def test_lasso_fills_the_outline_and_undoes_in_one_step(page, screenshots):
     open_sample(page)
     page.keyboard.press("l")

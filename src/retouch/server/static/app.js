@@ -222,8 +222,28 @@ function drawLasso(points) {  // the closed outline so far, filled, over the mas
   maskCtx.fill();
 }
 const SHAPE_TOOLS = ["rect", "lasso"];  // tools that draw a filled shape, not a brush stroke
+// Pan: hold Space and drag, or drag with the middle button; the stage scrolls.
+let pan = null;  // {x, y, left, top} while panning
+let spaceHeld = false;
+const stage = $("stage");
+stage.addEventListener("pointerdown", (ev) => {
+  if (!state.photo || !(ev.button === 1 || (ev.button === 0 && spaceHeld))) return;
+  ev.preventDefault();
+  ev.stopImmediatePropagation();
+  stage.setPointerCapture(ev.pointerId);
+  pan = { x: ev.clientX, y: ev.clientY, left: stage.scrollLeft, top: stage.scrollTop };
+  stage.classList.add("panning");
+}, true);
+stage.addEventListener("pointermove", (ev) => {
+  if (!pan) return;
+  stage.scrollLeft = pan.left - (ev.clientX - pan.x);
+  stage.scrollTop = pan.top - (ev.clientY - pan.y);
+});
+for (const type of ["pointerup", "pointercancel"]) {
+  stage.addEventListener(type, () => { pan = null; stage.classList.remove("panning"); });
+}
 maskCv.addEventListener("pointerdown", (ev) => {
-  if (!state.photo || state.busy || ev.button !== 0) return;
+  if (!state.photo || state.busy || ev.button !== 0 || pan) return;
   maskCv.setPointerCapture(ev.pointerId);
   snapshot();
   const p = canvasPoint(ev);
@@ -422,7 +442,6 @@ function useTunerMask() {
 
 // ---------- wiring ----------
 $("file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) openPhoto(f); ev.target.value = ""; });
-const stage = $("stage");
 stage.addEventListener("dragover", (ev) => { ev.preventDefault(); stage.classList.add("dragover"); });
 stage.addEventListener("dragleave", () => stage.classList.remove("dragover"));
 stage.addEventListener("drop", (ev) => {
@@ -458,6 +477,7 @@ window.addEventListener("resize", () => setZoom(state.zoom));
 
 document.addEventListener("keydown", (ev) => {
   if (ev.target.matches("input[type=number], select")) return;
+  if (ev.key === " ") { spaceHeld = true; ev.preventDefault(); return; }
   const ctrl = ev.ctrlKey || ev.metaKey;
   if (ctrl && ev.key.toLowerCase() === "z") { ev.preventDefault(); (ev.shiftKey ? redo : undo)(); }
   else if (ctrl && ev.key.toLowerCase() === "y") { ev.preventDefault(); redo(); }
@@ -474,6 +494,7 @@ document.addEventListener("keydown", (ev) => {
   else if (ev.key === "\\" && state.result) resultCv.hidden = true;  // hold to compare
 });
 document.addEventListener("keyup", (ev) => {
+  if (ev.key === " ") spaceHeld = false;
   if (ev.key === "\\" && state.result) resultCv.hidden = false;
 });
 
