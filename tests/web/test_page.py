@@ -238,6 +238,18 @@ def test_skin_tuner_previews_and_fills_the_mask(page, screenshots):
     assert page.inner_text("#tune-out").startswith("0.0%")
     page.fill(".tune[data-key=crMin]", "133")
     page.dispatch_event(".tune[data-key=crMin]", "input")
+    assert float(page.inner_text("#tune-out").split("%")[0]) == share
+    for key, value in [("vMax", "10"), ("hMin", "60")]:  # too dark / hue range 60..50 wraps
+        page.fill(f".tune[data-key={key}]", value)
+        page.dispatch_event(f".tune[data-key={key}]", "input")
+    vmax_hmin = float(page.inner_text("#tune-out").split("%")[0])
+    assert vmax_hmin == 0.0  # value max 10 %: no skin pixel is that dark
+    page.fill(".tune[data-key=vMax]", "100")
+    page.dispatch_event(".tune[data-key=vMax]", "input")
+    wrapped = float(page.inner_text("#tune-out").split("%")[0])
+    assert wrapped >= share  # 60..50 wraps through red: a superset of 0..50
+    page.fill(".tune[data-key=hMin]", "0")
+    page.dispatch_event(".tune[data-key=hMin]", "input")
     page.click("#tune-use")
     n = page.evaluate(MASK_PIXELS)
     assert abs(n / (512 * 512) * 100 - share) < 0.1

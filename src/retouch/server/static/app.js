@@ -406,11 +406,13 @@ function tunerMask() {
     const cr = (R - Y) * 0.713 + 128, cb = (B - Y) * 0.564 + 128;
     if (cr < r.crMin || cr > r.crMax || cb < r.cbMin || cb > r.cbMax) continue;
     const max = Math.max(R, G, B), min = Math.min(R, G, B), c = max - min;
-    const sat = max ? (100 * c) / max : 0;
-    if (sat < r.sMin || sat > r.sMax) continue;
+    const sat = max ? (100 * c) / max : 0, val = (100 * max) / 255;
+    if (sat < r.sMin || sat > r.sMax || val < r.vMin || val > r.vMax) continue;
     let hue = 0;
     if (c) hue = max === R ? 60 * (((G - B) / c + 6) % 6) : max === G ? 60 * ((B - R) / c + 2) : 60 * ((R - G) / c + 4);
-    if (hue <= r.hMax) out[p] = 1;
+    // A hue range with min > max wraps through red (e.g. 340..30 degrees).
+    const inHue = r.hMin <= r.hMax ? hue >= r.hMin && hue <= r.hMax : hue >= r.hMin || hue <= r.hMax;
+    if (inHue) out[p] = 1;
   }
   return out;
 }
