@@ -4,7 +4,8 @@
 #   scripts/setup.sh segment            plus person, face and skin masks (mediapipe models)
 #   scripts/setup.sh serve              plus the HTTP API (`retouch serve`)
 #   scripts/setup.sh web                browser tests: Playwright driving Debian's Chromium
-#   scripts/setup.sh dev,bench,segment,serve,web  everything the tests and benchmarks need
+#   scripts/setup.sh train              plus training our own networks (torch CPU, onnx)
+#   scripts/setup.sh dev,bench,segment,serve,web,train  everything the tests and benchmarks need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -23,7 +24,7 @@ if [[ ",$extras," == *,web,* ]] && [ ! -x /usr/bin/chromium ]; then
     echo "setup: browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2
   fi
 fi
-# torch (bench extra) is pinned to 2.13.0, the CPU build this machine's registry serves.
+# torch (bench and train extras) is pinned to 2.13.0, the CPU build this machine's registry serves.
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
 if [[ ",$extras," == *,segment,* ]]; then
   echo "setup: pip's 'mediapipe requires jax/jaxlib/opencv-contrib...' lines are expected:" \

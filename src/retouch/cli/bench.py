@@ -54,10 +54,48 @@ def add_parser(sub) -> None:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--json", type=Path, default=None)
     g.add_argument("--keep", type=Path, default=None, help="copy the result and mask here")
+    s = tasks.add_parser(
+        "segment",
+        help="milliseconds per photo of the person, face and skin methods",
+        description="Median time per photo of every segmenter, photos resized to --megapixels "
+        "(default: a portrait, a family photo and a 29-person group from ../shared/data; "
+        "or your own with --image). Run on an idle machine.",
+    )
+    s.add_argument("--data", type=Path, default=Path("../shared/data"))
+    s.add_argument("--image", type=Path, action="append", default=None, help="your own photo(s)")
+    s.add_argument("--task", action="append", choices=("person", "face", "skin"), default=None)
+    s.add_argument("--method", action="append", default=None, help="only these methods")
+    s.add_argument("--megapixels", type=float, default=1.0)
+    s.add_argument("--repeat", type=int, default=5)
+    s.add_argument("--json", type=Path, default=None)
 
 
 def run(args: argparse.Namespace) -> int:
-    return _inpaint(args) if args.bench_task == "inpaint" else _large(args)
+    return {"inpaint": _inpaint, "large": _large, "segment": _segment}[args.bench_task](args)
+
+
+def _segment(args: argparse.Namespace) -> int:
+    from retouch.bench import segment
+    from retouch.core.errors import InputError
+
+    if args.image:
+        photos = {p.stem: p for p in args.image}
+    else:
+        photos = {k: args.data / v for k, v in segment.PHOTOS.items()}
+        missing = [str(p) for p in photos.values() if not p.is_file()]
+        if missing:
+            raise InputError(f"benchmark photos not found ({missing[0]}); pass --image FILE")
+    rows = segment.run(
+        photos,
+        tasks=args.task or ["person", "face", "skin"],
+        methods=args.method,
+        megapixels=args.megapixels,
+        repeat=args.repeat,
+    )
+    print(segment.format_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
 
 
 def _inpaint(args: argparse.Namespace) -> int:

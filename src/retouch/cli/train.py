@@ -1,4 +1,9 @@
-"""``retouch train``: rebuild the small learned tables that ship with retouch."""
+"""``retouch train``: rebuild the learned tables and train, export our own networks.
+
+retouch train skin-color --data ../shared/data/skin/train
+retouch train run skin_u2netp_cpu --run runs/skin        # torch: pip install -e .[train]
+retouch train export runs/skin -o u2netp_skin.onnx
+"""
 
 from __future__ import annotations
 
@@ -38,9 +43,93 @@ def add_parser(sub) -> None:
         default=1.0,
         help="blur of the histograms across bins (default %(default)s)",
     )
+    _add_network_parsers(tasks)
+
+
+def _add_network_parsers(tasks) -> None:
+    run = tasks.add_parser(
+        "run",
+        help="train a network from a YAML recipe (needs the train extra: torch)",
+        description="Train a network. RECIPE is a YAML file or the name of a shipped recipe "
+        "(retouch/train/recipes: skin_u2netp_cpu, skin_u2netp_gpu). The run folder gets the "
+        "resolved recipe, meta.json (git commit, data fingerprint), metrics.jsonl, "
+        "last.pt, best.pt.",
+    )
+    run.add_argument("recipe", help="YAML file or shipped recipe name")
+    run.add_argument("--run", required=True, type=Path, help="run folder to create (or resume)")
+    run.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
+    run.add_argument("--seed", type=int, default=None, help="override the recipe's seed")
+    run.add_argument(
+        "-O",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe value (YAML), e.g. -O lr=0.001 -O device=cpu; repeatable",
+    )
+    exp = tasks.add_parser(
+        "export",
+        help="export a trained run to ONNX with its record (.json)",
+        description="Write RUN's best (or last) checkpoint as ONNX, check it against torch "
+        "with onnxruntime, and write the weights record beside it.",
+    )
+    exp.add_argument("run_dir", type=Path, metavar="RUN")
+    exp.add_argument("-o", "--output", required=True, type=Path, help="the .onnx file to write")
+    exp.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    exp.add_argument("--data-note", default="", help="training data and citations, for the record")
+
+
+def _train_network(args: argparse.Namespace) -> int:
+    from retouch.train.config import load_recipe
+    from retouch.train.loop import train
+
+    overrides = list(args.overrides) + ([f"seed={args.seed}"] if args.seed is not None else [])
+    recipe = load_recipe(args.recipe, overrides)
+    bar = tqdm(unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, info: dict) -> None:
+        if done == 1:
+            bar.reset(total=total)
+            bar.set_description(f"epoch {info['epoch']}/{info['epochs']} @{info['size']}px")
+        bar.set_postfix(loss=f"{info['loss']:.3f}", img_s=f"{info['img/s']:.1f}", refresh=False)
+        bar.update(done - bar.n)
+        if done == total:
+            bar.refresh()
+
+    record = train(recipe, args.run, resume=args.resume, progress=progress)
+    bar.close()
+    print(json.dumps({"run": str(args.run), **record}))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from retouch.train.export import check_onnx, export_onnx
+    from retouch.train.loop import load_checkpoint
+
+    record = export_onnx(
+        args.run_dir, args.output, checkpoint=args.checkpoint, data_note=args.data_note
+    )
+    model, _ = load_checkpoint(args.run_dir / f"{args.checkpoint}.pt")
+    diff = check_onnx(model, args.output)
+    print(
+        json.dumps(
+            {
+                "written": str(args.output),
+                "sha256": record["sha256"],
+                "bytes": record["bytes"],
+                "onnx_vs_torch_max_abs": diff,
+            }
+        )
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.train_task == "run":
+        return _train_network(args)
+    if args.train_task == "export":
+        return _export(args)
     from retouch.segment.skin.bayes import table_path, write_table
     from retouch.segment.skin.train import learn_color_table
 

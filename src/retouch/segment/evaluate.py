@@ -119,14 +119,16 @@ def evaluate(
     options: dict | None = None,
     classes: Iterable[int] = (2, 4),
     limit: int | None = None,
+    every: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
-    """Run ``method`` of ``task`` on every image of ``data`` and score it.
+    """Run ``method`` of ``task`` on every image of ``data`` and score it
+    (``limit``: the first N images only; ``every``: every N-th of those).
 
     The first image is run once untimed, so model loading is not counted in speed.
     """
     segment = create(task, method, **(options or {}))
-    items = dataset(data, classes)[:limit]
+    items = dataset(data, classes)[:limit][::every]
     result = EvalResult(task, segment.name, options or {}, str(data))
     for i, (name, path, truth) in enumerate(items):
         image = read_image(path)

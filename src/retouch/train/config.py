@@ -1,0 +1,111 @@
+"""Training recipes: YAML files resolved into a checked ``Recipe``.
+
+A recipe names the data, the network, the progressive-resizing schedule, the optimiser,
+the loss weights and the augmentation. ``load_recipe`` accepts a path or the name of a
+recipe shipped in ``retouch/train/recipes``; ``key.sub=value`` overrides (YAML values)
+are applied before checking, and the resolved recipe is what a run writes down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from retouch.train.augment import AugmentSettings
+
+__all__ = ["RECIPES", "Recipe", "Stage", "load_recipe", "recipe_names"]
+
+RECIPES = Path(__file__).with_name("recipes")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``epochs`` passes over the training split at ``size x size`` crops."""
+
+    size: int
+    epochs: int
+    batch: int
+    steps_per_epoch: int = 0  # 0: the whole split each epoch
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    task: str
+    train_data: str
+    arch: str = "u2netp"
+    stages: tuple[Stage, ...] = (Stage(128, 1, 8),)
+    selection_fraction: float = 0.1  # of train_data, held out to pick the best epoch
+    max_side: int = 288  # shorter side of the cached training photos
+    eval_size: int = 320  # longer side the selection split is scored at
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 50
+    side_weight: float = 1.0  # BCE on each side output, relative to the fused output
+    dice_weight: float = 1.0
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # bfloat16 autocast on CUDA; ignored on CPU
+    threads: int = 0  # torch CPU threads; 0 = torch's default
+    augment: AugmentSettings = field(default_factory=AugmentSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.stem for p in RECIPES.glob("*.yaml"))
+
+
+def _set(tree: dict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[leaf] = value
+
+
+def _build(raw: dict[str, Any]) -> Recipe:
+    known = {f.name for f in dataclasses.fields(Recipe)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"unknown recipe keys {unknown}; valid: {sorted(known)}")
+    raw = dict(raw)
+    if "stages" in raw:
+        raw["stages"] = tuple(Stage(**s) for s in raw["stages"])
+    if "augment" in raw:
+        aug = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["augment"].items()}
+        raw["augment"] = AugmentSettings(**aug)
+    recipe = Recipe(**raw)
+    if not recipe.stages or any(s.size < 32 or s.epochs < 1 or s.batch < 1 for s in recipe.stages):
+        raise ValueError("every stage needs size >= 32, epochs >= 1, batch >= 1")
+    if not 0 < recipe.selection_fraction < 1:
+        raise ValueError("selection_fraction must be between 0 and 1")
+    return recipe
+
+
+def load_recipe(source: str | Path | dict, overrides: list[str] = ()) -> Recipe:
+    """The recipe in ``source`` (a YAML path, a shipped recipe name, or a dict) with
+    ``key=value`` overrides applied, e.g.
+    ``["seed=1", "stages=[{size: 64, epochs: 1, batch: 4}]"]``."""
+    if isinstance(source, dict):
+        raw = dict(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            path = RECIPES / f"{source}.yaml"
+        if not path.is_file():
+            raise ValueError(
+                f"no recipe file {source!r}; shipped recipes: {', '.join(recipe_names())}"
+            )
+        raw = yaml.safe_load(path.read_text()) or {}
+        raw.setdefault("name", path.stem)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"override {item!r} is not key=value")
+        _set(raw, key.strip(), yaml.safe_load(value))
+    return _build(raw)

@@ -1,0 +1,93 @@
+"""Export a trained run to ONNX with its weights record (STYLE: weights are data).
+
+The exported graph is ``SkinNet``: float RGB in [0, 1] (``B x 3 x H x W``, any H and W),
+normalised inside, fused P(skin) out (``B x 1 x H x W``). The record next to it (same
+name, ``.json``) holds the checksum, input contract, recipe, data fingerprint and
+selection score; the model card (``.md``) is written by hand from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from retouch.train.loop import load_checkpoint
+from retouch.train.u2net import count_parameters
+
+__all__ = ["check_onnx", "export_onnx"]
+
+OPSET = 17
+
+
+def export_onnx(
+    run: str | Path, output: str | Path, *, checkpoint: str = "best", data_note: str = ""
+) -> dict:
+    """Write ``output`` (.onnx) and ``output`` with ``.json`` (its record); returns the record."""
+    run, output = Path(run), Path(output)
+    path = run / f"{checkpoint}.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint (train first: retouch train run ...)")
+    model, ckpt = load_checkpoint(path)
+    meta = json.loads((run / "meta.json").read_text()) if (run / "meta.json").is_file() else {}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    dummy = torch.rand(1, 3, 96, 128)
+    axes = {0: "batch", 2: "height", 3: "width"}
+    with warnings.catch_warnings():
+        # The TorchScript exporter on purpose: the torch.export one needs onnxscript.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (dummy,),
+            str(tmp),
+            input_names=["image"],
+            output_names=["skin"],
+            dynamic_axes={"image": axes, "skin": axes},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    os.replace(tmp, output)
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    recipe = ckpt["recipe"]
+    record = {
+        "file": output.name,
+        "sha256": digest,
+        "bytes": output.stat().st_size,
+        "arch": ckpt["arch"],
+        "parameters": count_parameters(model),
+        "input": "image: B x 3 x H x W float32 RGB in [0, 1], any H and W",
+        "output": "skin: B x 1 x H x W float32 P(skin) in [0, 1]",
+        "normalisation": "ImageNet mean/std, inside the graph",
+        "long_side": recipe["eval_size"],
+        "threshold": 0.5,
+        "opset": OPSET,
+        "checkpoint": checkpoint,
+        "epoch": ckpt["epoch"],
+        "selection_miou": ckpt["metrics"]["selection_miou"],
+        "recipe": recipe,
+        "git_commit": meta.get("git_commit", "unknown"),
+        "data_fingerprint": ckpt["data_fingerprint"],
+        "training_data": data_note,
+        "command": f"retouch train run {recipe['name']} --run RUN && "
+        f"retouch train export RUN -o {output.name}",
+    }
+    output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def check_onnx(run_model: torch.nn.Module, onnx_path: str | Path, shape=(1, 3, 80, 112)) -> float:
+    """Largest absolute difference between torch and onnxruntime on a random input."""
+    import onnxruntime as ort
+
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        ref = run_model.eval()(x).numpy()
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    out = sess.run(None, {"image": x.numpy()})[0]
+    return float(np.abs(out - ref).max())
