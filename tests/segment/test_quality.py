@@ -35,6 +35,14 @@ def test_adaptive_beats_every_classical_method_on_skin_dev(skin_scores):
     assert skin_scores["adaptive"] == max(skin_scores.values())
 
 
+def test_trained_network_beats_every_classical_method_on_skin_dev(shared_data, skin_scores):
+    """u2netp measured 0.799 (issue bar 0.85, not reached: see its model card)."""
+    result = evaluate("skin", "u2netp", shared_data / "skin" / "dev")
+    assert len(result.images) == 158
+    assert result.mean("iou") >= 0.78
+    assert result.mean("iou") > max(skin_scores.values())
+
+
 @pytest.mark.parametrize(("method", "bar"), [("selfie", 0.92), ("pose", 0.91)])
 def test_person_dev(shared_data, method, bar):
     result = evaluate("person", method, shared_data / "person" / "dev")

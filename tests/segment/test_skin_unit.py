@@ -11,6 +11,7 @@ from retouch.segment.skin.bayes import BINS, ColorTable, bin_index, load_table
 from retouch.segment.skin.rules import hsv, rgb_rule, ycrcb
 
 CLASSICAL = ["hsv", "ycrcb", "rgb-rule", "bayes"]
+NETWORKS = ["u2netp"]  # our trained networks, run with onnxruntime
 
 
 def _needs_models(name: str, request) -> None:
@@ -18,7 +19,7 @@ def _needs_models(name: str, request) -> None:
         request.getfixturevalue("mediapipe_installed")
 
 
-@pytest.mark.parametrize("name", [*CLASSICAL, "adaptive"])
+@pytest.mark.parametrize("name", [*CLASSICAL, *NETWORKS, "adaptive"])
 def test_skin_patch_on_blue_is_found(name, skin_patch, request):
     _needs_models(name, request)
     mask = create("skin", name)(skin_patch)
@@ -26,14 +27,14 @@ def test_skin_patch_on_blue_is_found(name, skin_patch, request):
     assert (mask[:12] == 0).all() and (mask[:, :12] == 0).all()
 
 
-@pytest.mark.parametrize("name", [*CLASSICAL, "adaptive"])
+@pytest.mark.parametrize("name", [*CLASSICAL, *NETWORKS, "adaptive"])
 def test_grey_image_has_no_skin(name, grey, request):
     _needs_models(name, request)
     assert not create("skin", name)(grey).any()
 
 
 def test_every_skin_method_is_registered():
-    assert {m.name for m in list_methods("skin")} == {*CLASSICAL, "adaptive"}
+    assert {m.name for m in list_methods("skin")} == {*CLASSICAL, *NETWORKS, "adaptive"}
     assert list_methods("skin")[0].name == "adaptive"  # the default comes first
 
 
@@ -77,7 +78,7 @@ def test_table_probability_follows_counts():
     assert prob[5] > 0.99 and prob[6] < 0.01
 
 
-@pytest.mark.parametrize("name", CLASSICAL)
+@pytest.mark.parametrize("name", [*CLASSICAL, *NETWORKS])
 def test_bad_input_is_refused(name):
     with pytest.raises(InputError, match="H x W x 3"):
         create("skin", name)(np.zeros((8, 8), np.uint8))

@@ -107,11 +107,14 @@ def test_negative_views_have_no_skin_and_no_mask():
     from retouch.train.augment import negative_view
 
     rng = np.random.default_rng(5)
+    inside = []
     for _ in range(30):
         img, msk = negative_view(48, rng)
         assert img.shape == (48, 48, 3) and img.dtype == np.uint8
         assert not msk.any()
-        assert (rgb_rule(img) > 0).mean() < 0.3  # colours chosen outside the skin rule
+        inside.append((rgb_rule(img) > 0).mean())
+    # Base colours lie outside the skin rule; texture and noise push a few pixels in.
+    assert np.mean(inside) < 0.1
 
 
 def test_mosaic_tiles_views_and_their_masks():

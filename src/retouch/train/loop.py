@@ -144,6 +144,7 @@ def _write_meta(run: Path, recipe: Recipe, fp: str, device: torch.device, split:
     (run / "meta.json").write_text(json.dumps(meta, indent=1))
 
 
+@torch.enable_grad()
 def train(
     recipe: Recipe,
     run: str | Path,

@@ -5,4 +5,4 @@ Importing this package registers the methods (``retouch methods skin``).
 
 from __future__ import annotations
 
-from retouch.segment.skin import adaptive, bayes, rules  # noqa: F401  (registers the methods)
+from retouch.segment.skin import adaptive, bayes, network, rules  # noqa: F401  (registers)

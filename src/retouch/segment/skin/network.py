@@ -1,0 +1,167 @@
+"""Skin segmentation by our own trained network (U^2-NetP), run with onnxruntime.
+
+The weights (``u2netp_skin.onnx``), their record (``.json``: checksum, input contract,
+recipe, data fingerprint) and model card (``.md``) ship in this folder; they were made
+by ``retouch train run skin_u2netp_cpu`` + ``retouch train export`` (no torch needed
+here). ``$RETOUCH_NET_DIR`` relocates the folder the weights are read from.
+
+Default: one pass with the photo's longer side at the record's ``long_side`` (256),
+P(skin) upsampled along the photo's edges (guided filter), cut at 0.5. ``tiles=True``
+adds a high-resolution pass: overlapping tiles of a larger copy of the photo, blended
+with a smooth window, averaged with the whole-image pass (slower, finer on big photos).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from retouch.core.arrays import check_image
+from retouch.core.registry import register
+from retouch.segment.models import MissingModelError
+from retouch.segment.refine import guided_upsample
+
+__all__ = ["NetworkSkin", "load_network", "net_dir", "tile_weights"]
+
+
+def net_dir() -> Path:
+    """Where the network files are read from: ``$RETOUCH_NET_DIR`` or this package folder."""
+    return Path(os.environ.get("RETOUCH_NET_DIR") or Path(__file__).parent)
+
+
+@cache
+def load_network(name: str) -> tuple[object, dict]:
+    """(onnxruntime session, record) for ``name`` (e.g. ``u2netp_skin``), checked against
+    the record's sha256 once. Raises MissingModelError naming what provides it."""
+    path, meta = net_dir() / f"{name}.onnx", net_dir() / f"{name}.json"
+    if not path.is_file() or not meta.is_file():
+        raise MissingModelError(
+            f"{path}: the network is missing; it ships with retouch, or rebuild it with "
+            "`retouch train run skin_u2netp_cpu --run RUN && retouch train export RUN -o "
+            f"{path}` (docs/training.md)"
+        )
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise MissingModelError(
+            "onnxruntime is not installed: pip install -e '.[segment]'"
+        ) from exc
+    record = json.loads(meta.read_text())
+    blob = path.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != record["sha256"]:
+        raise MissingModelError(f"{path}: sha256 does not match {meta.name}; reinstall retouch")
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    session = ort.InferenceSession(blob, opts, providers=["CPUExecutionProvider"])
+    return session, record
+
+
+def _fit(image: np.ndarray, long_side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    f = long_side / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+
+
+def _run(session, images: list[np.ndarray]) -> list[np.ndarray]:
+    """P(skin) for same-sized uint8 RGB images, one batch."""
+    x = np.stack(images).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+    out = session.run(None, {"image": x})[0]
+    return [o[0] for o in out]
+
+
+def tile_weights(size: int) -> np.ndarray:
+    """A smooth ``size x size`` blending window: raised cosine, never exactly 0."""
+    ramp = 0.5 - 0.5 * np.cos(2 * np.pi * (np.arange(size) + 0.5) / size)
+    return (np.outer(ramp, ramp) + 1e-3).astype(np.float32)
+
+
+def _tiled(session, image: np.ndarray, tile: int, long_side: int) -> np.ndarray:
+    """P(skin) from overlapping ``tile`` squares of ``image`` at ``long_side``."""
+    big = _fit(image, long_side)
+    h, w = big.shape[:2]
+    if min(h, w) < tile:
+        return cv2.resize(_run(session, [_fit(image, tile)])[0], (w, h))
+    step = tile * 3 // 4
+    ys = sorted({*range(0, h - tile, step), h - tile})
+    xs = sorted({*range(0, w - tile, step), w - tile})
+    acc = np.zeros((h, w), np.float32)
+    norm = np.zeros((h, w), np.float32)
+    win = tile_weights(tile)
+    for y in ys:
+        crops = [big[y : y + tile, x : x + tile] for x in xs]
+        for x, p in zip(xs, _run(session, crops), strict=True):
+            acc[y : y + tile, x : x + tile] += p * win
+            norm[y : y + tile, x : x + tile] += win
+    return acc / norm
+
+
+@register("skin", "u2netp", "our U^2-NetP trained on skin/train, run with onnxruntime")
+class NetworkSkin:
+    """Skin by the trained network; call with H x W x 3 uint8 RGB, get H x W uint8 0/255.
+
+    ``long_side``: size the whole photo is run at (0: the record's). ``threshold``: cut
+    on P(skin). ``tiles``: add the tiled high-resolution pass. ``refine``: upsample
+    along the photo's edges (guided filter) instead of plain bilinear. ``person``: fade
+    P(skin) out away from people (MediaPipe person mask, as ``adaptive`` does) unless
+    the photo is a close-up (no face, and the network calls over ``closeup`` of it skin).
+    """
+
+    weights = "u2netp_skin"
+
+    def __init__(
+        self,
+        *,
+        long_side: int = 0,
+        threshold: float = 0.5,
+        tiles: bool = False,
+        refine: bool = True,
+        person: bool = False,
+        closeup: float = 0.25,
+    ) -> None:
+        self.session, self.record = load_network(self.weights)
+        self.person = None
+        if person:
+            from retouch.segment.person.models import SelfieSegmenter
+
+            self.person = SelfieSegmenter()
+        self.closeup = closeup
+        self.long_side = long_side or int(self.record["long_side"])
+        if not 32 <= self.long_side <= 4096:
+            raise ValueError(f"long_side must be in 32..4096, got {self.long_side}")
+        self.threshold, self.tiles, self.refine = threshold, tiles, refine
+
+    def probability(self, image: np.ndarray) -> np.ndarray:
+        """P(skin), H x W float32 in [0, 1]."""
+        image = check_image(image)
+        small = _fit(image, self.long_side)
+        p = _run(self.session, [small])[0]
+        if self.tiles and max(image.shape[:2]) > 1.5 * self.long_side:
+            hires = min(max(image.shape[:2]), 3 * self.long_side)
+            fine = _tiled(self.session, image, self.long_side, hires)
+            p = 0.5 * (cv2.resize(p, fine.shape[::-1], interpolation=cv2.INTER_LINEAR) + fine)
+        if self.refine:
+            p = guided_upsample(p, image)
+        else:
+            p = cv2.resize(p, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        return p if self.person is None else self._within_people(image, p)
+
+    def _within_people(self, image: np.ndarray, p: np.ndarray) -> np.ndarray:
+        from retouch.segment.face.detect import detect_faces
+
+        faces = detect_faces(image)
+        if not faces and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
+            return p  # a close-up of skin: there may be no whole person to find
+        conf = self.person.confidence(image, faces=faces)
+        if np.count_nonzero(conf >= 0.5) < 0.005 * conf.size:
+            return p
+        return p * np.clip((conf - 0.1) / 0.3, 0.0, 1.0)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        return np.where(self.probability(image) >= self.threshold, 255, 0).astype(np.uint8)

@@ -1,0 +1,79 @@
+"""The trained skin network (``u2netp``): its record, loading errors, the tiled mode,
+and its quality on dev photos with the shipped weights."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from retouch.core.registry import create
+from retouch.segment.models import MissingModelError
+from retouch.segment.skin.network import NetworkSkin, load_network, net_dir, tile_weights
+
+
+def test_shipped_weights_match_their_record():
+    record = json.loads((net_dir() / "u2netp_skin.json").read_text())
+    blob = (net_dir() / "u2netp_skin.onnx").read_bytes()
+    assert hashlib.sha256(blob).hexdigest() == record["sha256"]
+    assert record["bytes"] == len(blob) < 50e6
+    assert record["arch"] == "u2netp" and record["recipe"]["name"] == "skin_u2netp_cpu"
+    assert (net_dir() / "u2netp_skin.md").is_file()  # the model card
+
+
+def test_missing_weights_name_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("RETOUCH_NET_DIR", str(tmp_path))
+    load_network.cache_clear()
+    try:
+        with pytest.raises(MissingModelError, match="retouch train run"):
+            create("skin", "u2netp")
+    finally:
+        load_network.cache_clear()
+
+
+def test_tampered_weights_are_refused(tmp_path, monkeypatch):
+    for suffix in (".onnx", ".json"):
+        (tmp_path / f"u2netp_skin{suffix}").write_bytes(
+            (net_dir() / f"u2netp_skin{suffix}").read_bytes()
+        )
+    with open(tmp_path / "u2netp_skin.onnx", "ab") as f:
+        f.write(b"\0")
+    monkeypatch.setenv("RETOUCH_NET_DIR", str(tmp_path))
+    load_network.cache_clear()
+    try:
+        with pytest.raises(MissingModelError, match="sha256"):
+            create("skin", "u2netp")
+    finally:
+        load_network.cache_clear()
+
+
+def test_tile_window_is_smooth_and_positive():
+    w = tile_weights(16)
+    assert w.shape == (16, 16) and w.min() > 0
+    assert w[8, 8] > w[0, 0] and np.allclose(w, w.T) and np.allclose(w, w[::-1, ::-1])
+
+
+def test_tiled_mode_keeps_the_contract():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)
+    image[200:500, 300:600] = (224, 172, 138)
+    for tiles in (False, True):
+        mask = NetworkSkin(tiles=tiles)(image)
+        assert mask.shape == (700, 900) and set(np.unique(mask)) <= {0, 255}
+        assert (mask[250:450, 350:550] == 255).mean() > 0.9
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="long_side"):
+        NetworkSkin(long_side=5)
+
+
+def test_shipped_weights_on_dev_photos(shared_data):
+    """Every 8th photo of skin/dev (20 photos); the full-set score is in the README."""
+    from retouch.segment.evaluate import evaluate
+
+    result = evaluate("skin", "u2netp", shared_data / "skin" / "dev", every=8)
+    assert len(result.images) == 20
+    assert result.mean("iou") >= 0.78
