@@ -105,3 +105,17 @@ def test_cli_run_and_export(tiny_data, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["onnx_vs_torch_max_abs"] < 1e-4
     assert (tmp_path / "m.json").is_file()
+
+
+def test_training_without_torch_says_what_to_install(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    from retouch.cli.main import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    assert main(["train", "run", "skin_u2netp_cpu", "--run", str(tmp_path / "r")]) == 2
+    assert "scripts/setup.sh train" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -80,7 +80,21 @@ def _add_network_parsers(tasks) -> None:
     exp.add_argument("--data-note", default="", help="training data and citations, for the record")
 
 
+def _need_torch() -> None:
+    import importlib.util
+
+    from retouch.core.errors import RetouchError
+
+    missing = [m for m in ("torch", "onnx") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise RetouchError(
+            f"training needs {' and '.join(missing)}: scripts/setup.sh train "
+            "(or pip install -e '.[train]')"
+        )
+
+
 def _train_network(args: argparse.Namespace) -> int:
+    _need_torch()
     from retouch.train.config import load_recipe
     from retouch.train.loop import train
 
@@ -104,6 +118,7 @@ def _train_network(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    _need_torch()
     from retouch.train.export import check_onnx, export_onnx
     from retouch.train.loop import load_checkpoint
 
