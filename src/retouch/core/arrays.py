@@ -6,11 +6,12 @@ meaning "act here" and 0 elsewhere. Inside, work happens in ``float32`` [0, 1].
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from retouch.core.errors import InputError
 
-__all__ = ["as_float", "as_uint8", "check_image", "check_mask"]
+__all__ = ["as_float", "as_uint8", "check_image", "check_mask", "fit_long_side"]
 
 
 def check_image(image: np.ndarray, *, name: str = "image") -> np.ndarray:
@@ -78,3 +79,16 @@ def as_float(image: np.ndarray) -> np.ndarray:
 def as_uint8(image: np.ndarray) -> np.ndarray:
     """float [0, 1] -> uint8 [0, 255], rounded and clipped."""
     return np.clip(np.rint(np.asarray(image, np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    """``image`` (H x W or H x W x C) resized so its longer side is ``long_side``, aspect
+    kept; area filter when shrinking, bilinear when enlarging.
+
+    >>> fit_long_side(np.zeros((40, 20, 3), np.uint8), 10).shape
+    (10, 5, 3)
+    """
+    h, w = image.shape[:2]
+    f = long_side / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)

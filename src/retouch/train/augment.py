@@ -16,7 +16,7 @@ import numpy as np
 
 from retouch.segment.skin.rules import rgb_rule
 
-__all__ = ["AugmentSettings", "augment_pair", "fit_crop", "mosaic", "negative_view", "random_view"]
+__all__ = ["AugmentSettings", "augment_pair", "mosaic", "negative_view", "random_view"]
 
 
 @dataclass(frozen=True)
@@ -170,11 +170,3 @@ def mosaic(
         img = cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR)
         msk = cv2.resize(msk, (size, size), interpolation=cv2.INTER_NEAREST)
     return img, msk
-
-
-def fit_crop(image: np.ndarray, long_side: int) -> np.ndarray:
-    """``image`` resized so its longer side is ``long_side`` (area filter when shrinking)."""
-    h, w = image.shape[:2]
-    f = long_side / max(h, w)
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)

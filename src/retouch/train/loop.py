@@ -23,8 +23,9 @@ import torch
 import torch.nn.functional as F
 import yaml
 
+from retouch.core.arrays import fit_long_side
 from retouch.segment.evaluate import score_masks
-from retouch.train.augment import fit_crop, mosaic, random_view
+from retouch.train.augment import mosaic, random_view
 from retouch.train.config import Recipe, Stage
 from retouch.train.data import Sample, fingerprint, load_pairs, pair_files, split_names
 from retouch.train.u2net import SkinNet, build_model
@@ -100,7 +101,7 @@ def _batch(samples, idx, size, rng, recipe, device) -> tuple[torch.Tensor, torch
 def predict_probability(model: SkinNet, image: np.ndarray, long_side: int) -> np.ndarray:
     """P(skin) at the size of ``image`` (H x W x 3 uint8), the network run with the
     longer side at ``long_side``. float32 H x W in [0, 1]."""
-    small = fit_crop(image, long_side)
+    small = fit_long_side(image, long_side)
     x = torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255
     device = next(model.parameters()).device
     p = model(x.to(device)).float()

@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from retouch.core.arrays import check_image
+from retouch.core.arrays import check_image, fit_long_side
 from retouch.core.registry import register
 from retouch.segment.models import MissingModelError
 from retouch.segment.refine import guided_upsample
@@ -62,13 +62,6 @@ def load_network(name: str) -> tuple[object, dict]:
     return session, record
 
 
-def _fit(image: np.ndarray, long_side: int) -> np.ndarray:
-    h, w = image.shape[:2]
-    f = long_side / max(h, w)
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-
-
 def _run(session, images: list[np.ndarray]) -> list[np.ndarray]:
     """P(skin) for same-sized uint8 RGB images, one batch."""
     x = np.stack(images).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
@@ -84,10 +77,10 @@ def tile_weights(size: int) -> np.ndarray:
 
 def _tiled(session, image: np.ndarray, tile: int, long_side: int) -> np.ndarray:
     """P(skin) from overlapping ``tile`` squares of ``image`` at ``long_side``."""
-    big = _fit(image, long_side)
+    big = fit_long_side(image, long_side)
     h, w = big.shape[:2]
     if min(h, w) < tile:
-        return cv2.resize(_run(session, [_fit(image, tile)])[0], (w, h))
+        return cv2.resize(_run(session, [fit_long_side(image, tile)])[0], (w, h))
     step = tile * 3 // 4
     ys = sorted({*range(0, h - tile, step), h - tile})
     xs = sorted({*range(0, w - tile, step), w - tile})
@@ -140,7 +133,7 @@ class NetworkSkin:
     def probability(self, image: np.ndarray) -> np.ndarray:
         """P(skin), H x W float32 in [0, 1]."""
         image = check_image(image)
-        small = _fit(image, self.long_side)
+        small = fit_long_side(image, self.long_side)
         p = _run(self.session, [small])[0]
         if self.tiles and max(image.shape[:2]) > 1.5 * self.long_side:
             hires = min(max(image.shape[:2]), 3 * self.long_side)
