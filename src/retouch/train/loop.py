@@ -84,8 +84,7 @@ def _lr(recipe: Recipe, step: int, total: int) -> float:
     return recipe.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
-def _batch(samples, idx, size, rng, recipe, device) -> tuple[torch.Tensor, torch.Tensor]:
-    pairs = [(s.image, s.mask) for s in samples]
+def _batch(pairs, idx, size, rng, recipe, device) -> tuple[torch.Tensor, torch.Tensor]:
     views = [
         mosaic(pairs, size, rng, recipe.augment)
         if rng.random() < recipe.augment.mosaic
@@ -111,12 +110,10 @@ def predict_probability(model: SkinNet, image: np.ndarray, long_side: int) -> np
 
 def _select_score(model: SkinNet, samples: list[Sample], long_side: int) -> float:
     model.eval()
-    ious = [
-        score_masks(np.where(predict_probability(model, s.image, long_side) > 0.5, 255, 0), s.mask)[
-            0
-        ]
-        for s in samples
-    ]
+    ious = []
+    for s in samples:
+        pred = np.where(predict_probability(model, s.image, long_side) > 0.5, 255, 0)
+        ious.append(score_masks(pred, s.mask)[0])
     model.train()
     return float(np.mean(ious)) if ious else float("nan")
 
@@ -171,7 +168,7 @@ def train(
     samples = load_pairs(pairs, max_side=recipe.max_side)
     train_names, held_names = split_names([s.name for s in samples], recipe.selection_fraction)
     by_name = {s.name: s for s in samples}
-    train_set = [by_name[n] for n in train_names]
+    train_set = [(by_name[n].image, by_name[n].mask) for n in train_names]
     held_set = [by_name[n] for n in held_names]
 
     with torch.random.fork_rng(devices=[]):

@@ -29,9 +29,21 @@ from retouch.segment.refine import fill_holes, guided_upsample, remove_specks
 from retouch.segment.skin.bayes import load_table, skin_probability
 from retouch.segment.skin.colour import colour_similarity, fit_skin_colour, is_greyscale
 
-__all__ = ["AdaptiveSkin"]
+__all__ = ["AdaptiveSkin", "within_people"]
 
 log = logging.getLogger(__name__)
+
+
+def within_people(
+    image: np.ndarray, score: np.ndarray, faces: list[Face], person: SelfieSegmenter
+) -> np.ndarray:
+    """``score`` (H x W float32 [0, 1]) faded out away from the people ``person`` finds
+    in ``image``; unchanged when no person is found at all."""
+    conf = person.confidence(image, faces=faces)
+    if np.count_nonzero(conf >= 0.5) < 0.005 * conf.size:
+        log.info("no person found: the skin mask is not restricted to people")
+        return score
+    return score * np.clip((conf - 0.1) / 0.3, 0.0, 1.0)
 
 
 @register(
@@ -93,16 +105,8 @@ class AdaptiveSkin:
             score = prior
         closeup = not models and np.count_nonzero(score >= 0.5) > self.closeup * score.size
         if self.person is not None and not closeup:
-            score = self._within_people(image, score, faces)
+            score = within_people(image, score, faces, self.person)
         return score
-
-    def _within_people(self, image: np.ndarray, score: np.ndarray, faces: list[Face]) -> np.ndarray:
-        """Fade the score out away from people (unless no person is found at all)."""
-        conf = self.person.confidence(image, faces=faces)
-        if np.count_nonzero(conf >= 0.5) < 0.005 * conf.size:
-            log.info("no person found: the skin mask is not restricted to people")
-            return score
-        return score * np.clip((conf - 0.1) / 0.3, 0.0, 1.0)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         image = check_image(image)

@@ -147,14 +147,12 @@ class NetworkSkin:
 
     def _within_people(self, image: np.ndarray, p: np.ndarray) -> np.ndarray:
         from retouch.segment.face.detect import detect_faces
+        from retouch.segment.skin.adaptive import within_people
 
         faces = detect_faces(image)
         if not faces and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
             return p  # a close-up of skin: there may be no whole person to find
-        conf = self.person.confidence(image, faces=faces)
-        if np.count_nonzero(conf >= 0.5) < 0.005 * conf.size:
-            return p
-        return p * np.clip((conf - 0.1) / 0.3, 0.0, 1.0)
+        return within_people(image, p, faces, self.person)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         return np.where(self.probability(image) >= self.threshold, 255, 0).astype(np.uint8)
