@@ -1,10 +1,12 @@
-"""The bundled MediaPipe models: their records, where they live, and one cached runner each.
+"""The bundled MediaPipe models: their records, where they live, and the pose graph.
 
 The ``mediapipe==0.10.21`` wheel ships the .tflite files this package uses. Nothing is
 downloaded: each model is located inside the installed wheel (or in the folder named by
-``$RETOUCH_MEDIAPIPE_DIR``), checked against its sha256 once, and run through
-MediaPipe's own solution graphs. Loading is lazy and cached per process; a lock makes
-the cached graphs safe to share between threads (a graph runs one image at a time).
+``$RETOUCH_MEDIAPIPE_DIR``) and checked against its sha256 once. The face detectors,
+the face mesh and the selfie segmenter run with ai-edge-litert (``segment/lite.py``);
+the pose model runs through MediaPipe's own solution graph (its body-tracking crops are
+not re-implemented here), built lazily, cached per process and guarded by a lock (a
+graph runs one image at a time).
 
 mediapipe is installed without its declared dependencies (jax, opencv-contrib-python,
 ...), see ``docs/segmentation.md``::
@@ -28,7 +30,7 @@ from typing import Any
 
 from retouch.core.errors import RetouchError
 
-__all__ = ["MODELS", "MissingModelError", "ModelRecord", "model_path", "runner"]
+__all__ = ["MODELS", "MissingModelError", "ModelRecord", "model_path", "quiet_native", "runner"]
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,7 @@ _checked: set[str] = set()
 
 
 @contextlib.contextmanager
-def _quiet_native() -> Iterator[None]:
+def quiet_native() -> Iterator[None]:
     """Silence MediaPipe's C++ start-up chatter on stderr (``RETOUCH_NATIVE_LOGS=1`` keeps it).
 
     TFLite and absl print a few lines when a graph is built and first run; they are
@@ -186,7 +188,7 @@ def runner(key: tuple, models: tuple[str, ...], build: Callable[[Any], Any]) -> 
                     f"cannot import mediapipe ({exc}); install it: {INSTALL_HINT}"
                 ) from None
             log.info("loading MediaPipe graph %s", key)
-            with _quiet_native():
+            with quiet_native():
                 _runners[key] = build(solutions)
     return _runners[key]
 
@@ -196,7 +198,7 @@ def run_locked(solution: Any, rgb: Any) -> Any:
     with _lock:
         if id(solution) in _warm:
             return solution.process(rgb)
-        with _quiet_native():
+        with quiet_native():
             result = solution.process(rgb)
         _warm.add(id(solution))
         return result

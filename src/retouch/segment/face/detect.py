@@ -9,12 +9,13 @@ detections are merged with non-maximum suppression.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
-from retouch.segment.models import run_locked, runner
+from retouch.segment.lite import invoke
 
 __all__ = ["Face", "detect_faces"]
 
@@ -47,42 +48,110 @@ class Face:
         return Face(tuple(v * factor for v in self.box), self.score, self.keypoints * factor)
 
 
-def _detector(model: int, min_score: float):
-    return runner(
-        ("face-detection", model, min_score),
-        ("face-detection-full" if model else "face-detection-short",),
-        lambda s: s.face_detection.FaceDetection(
-            model_selection=model, min_detection_confidence=min_score
-        ),
-    )
+@dataclass(frozen=True)
+class _Blaze:
+    """A BlazeFace model: its record name, square input side and anchor layout
+    ((stride, anchors per cell) per feature map), as MediaPipe's SSD anchor options
+    for the two bundled detectors give them. Anchors have a fixed size, so boxes and
+    keypoints decode to input pixels: anchor centre + regressed offset."""
+
+    model: str
+    side: int
+    layout: tuple[tuple[int, int], ...]
+
+
+SHORT = _Blaze("face-detection-short", 128, ((8, 2), (16, 6)))  # faces within ~2 m
+FULL = _Blaze("face-detection-full", 192, ((4, 1),))  # faces up to ~5 m
+
+
+@cache
+def _anchors(spec: _Blaze) -> np.ndarray:
+    """N x 2 float32 anchor centres (x, y) in input pixels, in the model's output order."""
+    out = []
+    for stride, per_cell in spec.layout:
+        n = spec.side // stride
+        ys, xs = np.mgrid[0:n, 0:n]
+        centres = np.stack([xs, ys], -1).reshape(-1, 1, 2).astype(np.float32) + 0.5
+        out.append(np.repeat(centres * stride, per_cell, axis=1).reshape(-1, 2))
+    return np.concatenate(out)
+
+
+def _letterbox(image: np.ndarray, side: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """``image`` scaled to fit a ``side`` square and centred on mid-grey, as the model's
+    1 x side x side x 3 float32 input in [-1, 1]; with the scale and the (x, y) padding."""
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(image, (rw, rh), interpolation=interp)
+    px, py = (side - rw) // 2, (side - rh) // 2
+    x = np.zeros((1, side, side, 3), np.float32)
+    x[0, py : py + rh, px : px + rw] = small.astype(np.float32) / 127.5 - 1.0
+    return x, scale, (px, py)
 
 
 def _detect_in(
-    image: np.ndarray, model: int, min_score: float, offset: tuple[int, int] = (0, 0)
+    image: np.ndarray, spec: _Blaze, min_score: float, offset: tuple[int, int] = (0, 0)
 ) -> list[Face]:
-    h, w = image.shape[:2]
-    result = run_locked(_detector(model, min_score), np.ascontiguousarray(image))
+    """Faces in ``image`` (a photo or a tile of one at ``offset``) by one BlazeFace run."""
+    x, scale, (px, py) = _letterbox(image, spec.side)
+    outputs = invoke(spec.model, x)
+    raw = next(o for o in outputs if o.shape[-1] == 16)[0]
+    logit = next(o for o in outputs if o.shape[-1] == 1)[0, :, 0]
+    keep = np.flatnonzero(logit >= np.log(min_score / (1.0 - min_score)))
+    if keep.size == 0:
+        return []
+    raw = raw[keep].reshape(-1, 8, 2)  # box centre offset, box size, 6 keypoints
+    centre = _anchors(spec)[keep]
+    points = np.concatenate(
+        [centre[:, None] + raw[:, :1], raw[:, 1:2], centre[:, None] + raw[:, 2:]], axis=1
+    )
+    at = [0, 2, 3, 4, 5, 6, 7]  # positions (not the size): undo the letterbox, add the offset
+    points[:, at] -= (px, py)
+    points /= scale
+    points[:, at] += offset
+    score = 1.0 / (1.0 + np.exp(-logit[keep].astype(np.float64)))
+    return _weighted_nms(points, score)
+
+
+def _weighted_nms(points: np.ndarray, score: np.ndarray, overlap: float = 0.3) -> list[Face]:
+    """One face per cluster of overlapping anchors: box and keypoints averaged with
+    the anchors' scores as weights, the best anchor's score kept (MediaPipe's
+    "weighted" non-maximum suppression). ``points``: N x 8 x 2 (centre, size, keypoints)."""
+    boxes = np.concatenate([points[:, 0] - points[:, 1] / 2, points[:, 0] + points[:, 1] / 2], 1)
+    order = list(np.argsort(-score))
     faces = []
-    for det in result.detections or []:
-        if det.score[0] < min_score:  # MediaPipe's box blending can lower a score
-            continue
-        loc = det.location_data
-        rb = loc.relative_bounding_box
-        x0, y0 = rb.xmin * w + offset[0], rb.ymin * h + offset[1]
-        box = (x0, y0, x0 + rb.width * w, y0 + rb.height * h)
-        kps = np.array(
-            [[k.x * w + offset[0], k.y * h + offset[1]] for k in loc.relative_keypoints], np.float32
-        )
-        faces.append(Face(box, float(det.score[0]), kps))
+    while order:
+        top = order[0]
+        group = [i for i in order if _iou(boxes[top], boxes[i]) > overlap or i == top]
+        order = [i for i in order if i not in group]
+        w = score[group][:, None, None]
+        mean = (points[group] * w).sum(0) / w.sum()
+        (cx, cy), (bw, bh) = mean[0], mean[1]
+        box = (float(cx - bw / 2), float(cy - bh / 2), float(cx + bw / 2), float(cy + bh / 2))
+        faces.append(Face(box, float(score[top]), mean[2:].astype(np.float32)))
     return faces
 
 
 def _tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
     """Overlapping square tiles (y0, x0, y1, x1) of ``side`` pixels covering the image."""
-    step = max(1, int(side * 0.7))
+    step = max(1, int(side * 0.8))
     ys = [*list(range(0, max(1, h - side) + 1, step)), max(0, h - side)]
     xs = [*list(range(0, max(1, w - side) + 1, step)), max(0, w - side)]
     return sorted({(y, x, min(h, y + side), min(w, x + side)) for y in ys for x in xs})
+
+
+def _level(image: np.ndarray, side: int, min_score: float) -> list[Face]:
+    """Faces from one level of tiles: the photo is shrunk once so that a ``side`` tile
+    becomes the full-range detector's input, and cut into overlapping tiles of that size."""
+    k = FULL.side / side
+    h, w = image.shape[:2]
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    faces = []
+    for y0, x0, y1, x1 in _tiles(size[1], size[0], FULL.side):
+        faces += _detect_in(small[y0:y1, x0:x1], FULL, min_score, (x0, y0))
+    return [f.scaled(1.0 / k) for f in faces]
 
 
 def _iou(a: tuple, b: tuple) -> float:
@@ -144,13 +213,12 @@ def _search(
     image: np.ndarray, min_score: float, min_tile: int, max_tiles: int, tiles: bool | str
 ) -> list[Face]:
     h, w = image.shape[:2]
-    faces = _detect_in(image, 0, min_score) + _detect_in(image, 1, min_score)
+    faces = _detect_in(image, SHORT, min_score) + _detect_in(image, FULL, min_score)
     if tiles == "auto":
         tiles = not faces or any(f.size < min(h, w) / 6 for f in faces)
     side, budget = int(min(h, w) * 0.6), max_tiles
     while tiles and side >= min_tile and len(level := _tiles(h, w, side)) <= budget:
-        for y0, x0, y1, x1 in level:
-            faces += _detect_in(image[y0:y1, x0:x1], 1, min_score, (x0, y0))
+        faces += _level(image, side, min_score)
         if faces and side <= _FINE_ENOUGH * min(f.size for f in faces):
             break  # the smallest face found is large at this level: finer adds little
         side, budget = side // 2, budget - len(level)

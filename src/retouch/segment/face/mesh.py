@@ -1,9 +1,11 @@
-"""The 468-point MediaPipe face mesh, run on a crop around each detected face.
+"""The 468-point MediaPipe face mesh, run on a rotated crop around each detected face.
 
-MediaPipe's own face mesh graph searches the whole image with a short-range
-detector (faces within about 2 m of the camera). Running it on a square crop
-around each face from ``detect_faces`` makes it work for every face of a group
-photo, at any size.
+As in MediaPipe's face mesh graph, the crop is a square 1.5 times the longer side of
+the detected face box, centred on the box and turned so that the eyes (detector
+keypoints 0 and 1) are level; it is warped to the model's 192 x 192 input, and the
+landmarks are mapped back through the same rotation. The detections come from
+``detect_faces``, so every face of a group photo gets a mesh, at any size; the model
+runs with ``ai-edge-litert`` (``segment/lite.py``), without MediaPipe's graph.
 """
 
 from __future__ import annotations
@@ -15,55 +17,69 @@ import numpy as np
 
 from retouch.core.arrays import check_image
 from retouch.segment.face.detect import Face, detect_faces
-from retouch.segment.models import run_locked, runner
+from retouch.segment.lite import invoke
 
 __all__ = ["face_meshes", "mesh_for_face"]
 
 log = logging.getLogger(__name__)
 
-_CROP_SCALE = 2.2  # crop side / face box side
-_CROP_PIXELS = 320  # crops are resized to at most this side before the graph sees them
+_SIDE = 192  # the mesh model's input
+_SCALE = 1.5  # crop side / longer side of the face box
+_PRESENCE = 0.5  # the model's face-presence score below which a crop holds no face
 
 
-def _graph():
-    return runner(
-        ("face-mesh",),
-        ("face-detection-short", "face-mesh"),
-        lambda s: s.face_mesh.FaceMesh(
-            static_image_mode=True,
-            max_num_faces=1,
-            refine_landmarks=False,
-            min_detection_confidence=0.4,
-        ),
+def _roi(face: Face) -> tuple[np.ndarray, float, float]:
+    """Centre (x, y), side and rotation (radians) of the square the mesh model sees."""
+    (x0, y0), (x1, y1) = face.keypoints[0], face.keypoints[1]
+    angle = -np.arctan2(-(y1 - y0), x1 - x0)
+    angle = (angle + np.pi) % (2 * np.pi) - np.pi
+    return np.array(face.center, np.float32), face.size * _SCALE, float(angle)
+
+
+def _crop(image: np.ndarray, centre: np.ndarray, side: float, angle: float):
+    """The 192 x 192 rotated crop and the 2 x 3 matrix taking crop pixels to image pixels.
+    Faces far larger than the crop are shrunk first (area interpolation), so the warp
+    never skips pixels."""
+    c, s = np.cos(angle), np.sin(angle)
+    k = side / _SIDE  # image pixels per crop pixel
+    to_image = np.array(
+        [[c * k, -s * k, 0.0], [s * k, c * k, 0.0]], np.float64
+    )  # crop pixel (u, v) -> image (x, y): R * k * ((u, v) - 96) + centre
+    to_image[:, 2] = centre - to_image[:, :2] @ np.array([_SIDE / 2, _SIDE / 2])
+    source, shrink = image, 1.0
+    if k > 2.0:  # pre-shrink so that the warp sees at most 2 image pixels per crop pixel
+        shrink = 2.0 / k
+        h, w = image.shape[:2]
+        size = (max(1, round(w * shrink)), max(1, round(h * shrink)))
+        source = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    to_source = to_image * shrink
+    crop = cv2.warpAffine(
+        source,
+        cv2.invertAffineTransform(to_source),
+        (_SIDE, _SIDE),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
     )
+    return crop, to_image
 
 
 def mesh_for_face(image: np.ndarray, face: Face) -> np.ndarray | None:
-    """468 x 3 float32 landmarks (x, y in pixels of ``image``, z relative) or None."""
-    h, w = image.shape[:2]
-    cx, cy = face.center
-    half = face.size * _CROP_SCALE / 2
-    x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
-    x1, y1 = int(min(w, cx + half)), int(min(h, cy + half))
-    crop = image[y0:y1, x0:x1]
-    if crop.shape[0] < 8 or crop.shape[1] < 8:
+    """468 x 3 float32 landmarks (x, y in pixels of ``image``, z in the same scale,
+    relative to the face's centre) for a face from ``detect_faces``; None when the
+    model says the crop holds no face (strong profile, heavy occlusion, a false
+    detection)."""
+    centre, side, angle = _roi(face)
+    if side < 8:
         return None
-    scale = min(1.0, _CROP_PIXELS / max(crop.shape[:2]))
-    if scale < 1.0:
-        crop = cv2.resize(
-            crop,
-            (round(crop.shape[1] * scale), round(crop.shape[0] * scale)),
-            interpolation=cv2.INTER_AREA,
-        )
-    result = run_locked(_graph(), np.ascontiguousarray(crop))
-    if not result.multi_face_landmarks:
+    crop, to_image = _crop(image, centre, side, angle)
+    outputs = invoke("face-mesh", crop[None].astype(np.float32) / 255.0)
+    points = next(o for o in outputs if o.size == 1404).reshape(468, 3)
+    presence = float(next(o for o in outputs if o.size == 1).ravel()[0])
+    if presence < np.log(_PRESENCE / (1 - _PRESENCE)):
         return None
-    ch, cw = crop.shape[:2]
-    pts = np.array([[p.x, p.y, p.z] for p in result.multi_face_landmarks[0].landmark], np.float32)
-    pts[:, 0] = pts[:, 0] * cw / scale + x0
-    pts[:, 1] = pts[:, 1] * ch / scale + y0
-    pts[:, 2] = pts[:, 2] * cw / scale
-    return pts
+    xy = points[:, :2].astype(np.float64) @ to_image[:, :2].T + to_image[:, 2]
+    z = points[:, 2:] * (side / _SIDE)
+    return np.concatenate([xy, z], axis=1).astype(np.float32)
 
 
 def face_meshes(image: np.ndarray, faces: list[Face] | None = None) -> list[np.ndarray]:

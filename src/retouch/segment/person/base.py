@@ -59,7 +59,8 @@ class PersonSegmenter:
         self.work_size = work_size
 
     def forward(self, rgb: np.ndarray) -> np.ndarray:
-        """The model: h x w x 3 uint8 -> h x w float32 [0, 1]. Subclasses implement it."""
+        """The model: h x w x 3 uint8 (any size) -> h x w float32 [0, 1]. Subclasses
+        implement it, resizing to and from their network's input."""
         raise NotImplementedError
 
     def __call__(self, image: np.ndarray, *, soft: bool = False) -> np.ndarray:
@@ -81,7 +82,7 @@ class PersonSegmenter:
         h, w = image.shape[:2]
         scale = min(1.0, self.work_size / max(h, w))
         work = _resize(image, scale)
-        merged = self._run(work, self.input_side)
+        merged = self.forward(work)
         if self.per_person:
             faces = self._faces(image, merged, scale) if faces is None else faces
             merged = self._per_person(work, merged, [f.scaled(scale) for f in faces])
@@ -111,7 +112,7 @@ class PersonSegmenter:
         near = np.zeros(merged.shape, bool)
         for face in faces:
             y0, x0, y1, x1 = person_box(face, work.shape[:2])
-            crop = self._run(work[y0:y1, x0:x1], self.input_side)
+            crop = self.forward(work[y0:y1, x0:x1])
             weight = _feather((y0, x0, y1, x1), work.shape[:2])
             local = weight * crop + (1.0 - weight) * merged[y0:y1, x0:x1]
             np.maximum(out[y0:y1, x0:x1], local, out=out[y0:y1, x0:x1])
@@ -131,14 +132,6 @@ class PersonSegmenter:
         if not faces or small or np.count_nonzero(people) > 0.01 * people.size:
             faces = detect_faces(image, tiles=True)
         return faces
-
-    def _run(self, rgb: np.ndarray, side: int) -> np.ndarray:
-        """The model on ``rgb`` shrunk to at most 2 x ``side`` pixels (the graph resizes
-        it to its own input), the result upsampled back to ``rgb``'s size."""
-        h, w = rgb.shape[:2]
-        scale = min(1.0, 2 * side / max(h, w))
-        soft = self.forward(_resize(rgb, scale))
-        return cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _feather(box: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
+from retouch.core.arrays import fit_long_side
 from retouch.core.registry import register
+from retouch.segment.lite import invoke
 from retouch.segment.models import run_locked, runner
 from retouch.segment.person.base import PersonSegmenter
 
@@ -18,15 +21,17 @@ __all__ = ["PoseSegmenter", "SelfieSegmenter"]
     default=True,
 )
 class SelfieSegmenter(PersonSegmenter):
-    """MediaPipe selfie segmentation (256 x 256 general model) per person."""
+    """MediaPipe selfie segmentation (256 x 256 general model) per person, run with
+    ai-edge-litert: the crop is stretched to the square input (as MediaPipe's graph
+    does), the network's sigmoid output stretched back."""
 
     def forward(self, rgb: np.ndarray) -> np.ndarray:
-        graph = runner(
-            ("selfie",),
-            ("selfie",),
-            lambda s: s.selfie_segmentation.SelfieSegmentation(model_selection=0),
-        )
-        return run_locked(graph, np.ascontiguousarray(rgb)).segmentation_mask.astype(np.float32)
+        h, w = rgb.shape[:2]
+        side = self.input_side
+        interp = cv2.INTER_AREA if min(h, w) > side else cv2.INTER_LINEAR
+        x = cv2.resize(rgb, (side, side), interpolation=interp).astype(np.float32) / 255.0
+        soft = invoke("selfie", x[None])[0][0, :, :, 0]
+        return cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 @register(
@@ -46,7 +51,10 @@ class PoseSegmenter(PersonSegmenter):
                 static_image_mode=True, model_complexity=1, enable_segmentation=True
             ),
         )
-        result = run_locked(graph, np.ascontiguousarray(rgb))
+        h, w = rgb.shape[:2]
+        small = rgb if max(h, w) <= 2 * self.input_side else fit_long_side(rgb, 2 * self.input_side)
+        result = run_locked(graph, np.ascontiguousarray(small))
         if result.segmentation_mask is None:
             return np.zeros(rgb.shape[:2], np.float32)
-        return result.segmentation_mask.astype(np.float32)
+        soft = result.segmentation_mask.astype(np.float32)
+        return cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -147,9 +147,12 @@ class NetworkSkin:
 
     def _within_people(self, image: np.ndarray, p: np.ndarray) -> np.ndarray:
         from retouch.segment.face.detect import detect_faces
+        from retouch.segment.face.mesh import mesh_for_face
         from retouch.segment.skin.adaptive import within_people
 
-        faces = detect_faces(image)
+        # A face the mesh model rejects is a false detection (a navel on a belly
+        # close-up): it must not turn the close-up into a photo of people.
+        faces = [f for f in detect_faces(image) if mesh_for_face(image, f) is not None]
         if not faces and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
             return p  # a close-up of skin: there may be no whole person to find
         return within_people(image, p, faces, self.person)
