@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from retouch.core.registry import create
 from retouch.segment.models import MissingModelError
+from retouch.segment.skin import network
 from retouch.segment.skin.network import NetworkSkin, load_network, net_dir, tile_weights
 
 
@@ -23,30 +25,30 @@ def test_shipped_weights_match_their_record():
     assert (net_dir() / "u2netp_skin.md").is_file()  # the model card
 
 
-def test_missing_weights_name_the_command(tmp_path, monkeypatch):
+@pytest.fixture
+def other_net_dir(tmp_path, monkeypatch):
+    """An empty folder as $RETOUCH_NET_DIR, with the network cache cleared around the test."""
     monkeypatch.setenv("RETOUCH_NET_DIR", str(tmp_path))
     load_network.cache_clear()
-    try:
-        with pytest.raises(MissingModelError, match="retouch train run"):
-            create("skin", "u2netp")
-    finally:
-        load_network.cache_clear()
+    yield tmp_path
+    load_network.cache_clear()
 
 
-def test_tampered_weights_are_refused(tmp_path, monkeypatch):
+def test_missing_weights_name_the_command(other_net_dir):
+    with pytest.raises(MissingModelError, match="retouch train run"):
+        create("skin", "u2netp")
+
+
+def test_tampered_weights_are_refused(other_net_dir):
+    shipped = Path(network.__file__).parent  # the package folder, not $RETOUCH_NET_DIR
     for suffix in (".onnx", ".json"):
-        (tmp_path / f"u2netp_skin{suffix}").write_bytes(
-            (net_dir() / f"u2netp_skin{suffix}").read_bytes()
+        (other_net_dir / f"u2netp_skin{suffix}").write_bytes(
+            (shipped / f"u2netp_skin{suffix}").read_bytes()
         )
-    with open(tmp_path / "u2netp_skin.onnx", "ab") as f:
+    with open(other_net_dir / "u2netp_skin.onnx", "ab") as f:
         f.write(b"\0")
-    monkeypatch.setenv("RETOUCH_NET_DIR", str(tmp_path))
-    load_network.cache_clear()
-    try:
-        with pytest.raises(MissingModelError, match="sha256"):
-            create("skin", "u2netp")
-    finally:
-        load_network.cache_clear()
+    with pytest.raises(MissingModelError, match="sha256"):
+        create("skin", "u2netp")
 
 
 def test_tile_window_is_smooth_and_positive():

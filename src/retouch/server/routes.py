@@ -20,6 +20,13 @@ from retouch.server.tasks import TASKS, choices, run_erase, run_segment, task_ca
 __all__ = ["build_router"]
 
 Format = Literal["png", "jpeg", "jpg"]
+
+# The upload and output fields every image endpoint takes, declared once.
+ImageUpload = Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")]
+FormatField = Annotated[Format | None, Form(description="png or jpeg")]
+QualityField = Annotated[int, Form(ge=1, le=100, description="JPEG quality")]
+AcceptHeader = Annotated[str | None, Header()]
+
 _IMAGE = {200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "the result"}}
 _ERRORS = {
     code: {"description": text, "content": {"application/json": {"example": {"error": text}}}}
@@ -79,7 +86,7 @@ def _add_erase(router: APIRouter, engine: Engine, methods: Any) -> None:
 
     @router.post("/erase", summary="Erase what a mask marks", responses=_RESPONSES)
     async def erase(
-        image: Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")],
+        image: ImageUpload,
         mask: Annotated[
             UploadFile,
             File(description="same size as the image: white, strokes on black or alpha = erase"),
@@ -87,9 +94,9 @@ def _add_erase(router: APIRouter, engine: Engine, methods: Any) -> None:
         method: Annotated[methods, Form(description="fill method")] = default,
         dilate: Annotated[int, Form(ge=0, le=256, description="grow the mask by px")] = 0,
         seed: Annotated[int, Form(ge=0, le=2**32 - 1, description="random seed")] = 0,
-        format: Annotated[Format | None, Form(description="png or jpeg")] = None,
-        quality: Annotated[int, Form(ge=1, le=100, description="JPEG quality")] = 95,
-        accept: Annotated[str | None, Header()] = None,
+        format: FormatField = None,
+        quality: QualityField = 95,
+        accept: AcceptHeader = None,
     ) -> Response:
         """The photo with the masked pixels filled; every other pixel is unchanged."""
         fmt = _output(format, accept)
@@ -114,11 +121,11 @@ def _add_segment(router: APIRouter, engine: Engine, task: str, methods: Any) -> 
     default = choices()[task]["method"][0]
 
     async def segment(
-        image: Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")],
+        image: ImageUpload,
         method: Annotated[methods, Form(description=f"{task} method")] = default,
-        format: Annotated[Format | None, Form(description="png or jpeg")] = None,
-        quality: Annotated[int, Form(ge=1, le=100, description="JPEG quality")] = 95,
-        accept: Annotated[str | None, Header()] = None,
+        format: FormatField = None,
+        quality: QualityField = 95,
+        accept: AcceptHeader = None,
     ) -> Response:
         fmt = _output(format, accept)
         data = await engine.run(
@@ -136,12 +143,12 @@ def _add_face(router: APIRouter, engine: Engine, fields: dict[str, list[str]]) -
 
     @router.post("/face", summary="Mask of a face region", responses=_RESPONSES)
     async def face(
-        image: Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")],
+        image: ImageUpload,
         method: Annotated[methods, Form(description="face method")] = fields["method"][0],
         part: Annotated[parts, Form(description="which region of every face")] = "skin",
-        format: Annotated[Format | None, Form(description="png or jpeg")] = None,
-        quality: Annotated[int, Form(ge=1, le=100, description="JPEG quality")] = 95,
-        accept: Annotated[str | None, Header()] = None,
+        format: FormatField = None,
+        quality: QualityField = 95,
+        accept: AcceptHeader = None,
     ) -> Response:
         """The mask of ``part`` of every face in the photo: 255 there, 0 elsewhere."""
         fmt = _output(format, accept)
