@@ -126,3 +126,50 @@ def test_mosaic_tiles_views_and_their_masks():
     img, msk = mosaic([(image, mask)], 64, np.random.default_rng(2), plain)
     assert img.shape == (64, 64, 3) and msk.shape == (64, 64)
     assert (msk == 255).all() and np.abs(img.astype(int) - (224, 172, 138)).max() < 30
+
+
+def test_lookalikes_are_skin_coloured_surfaces_with_empty_masks():
+    from retouch.train.augment import lookalike, random_view
+
+    skin = np.array([214, 160, 128], np.float32)
+    rng = np.random.default_rng(11)
+    surfaces = [lookalike(64, rng, skin) for _ in range(40)]
+    for s in surfaces:
+        assert s.shape == (64, 64, 3) and s.dtype == np.uint8
+        assert s.std() > 2  # a texture, not a flat field
+    # Most of every surface stays near the skin colour it was drawn from (brick
+    # mortar and the second cloth colour are the rest).
+    near = [np.mean(np.abs(s.astype(float) - skin).max(axis=2) < 90) for s in surfaces]
+    assert np.median(near) > 0.5
+    image = np.full((48, 48, 3), skin, np.uint8)
+    mask = np.full((48, 48), 255, np.uint8)
+    only = AugmentSettings(negatives=1, lookalikes=1)
+    for _ in range(5):
+        img, msk = random_view([(image, mask)], 0, 32, rng, only)
+        assert img.shape == (32, 32, 3) and not msk.any()
+
+
+def test_skin_colour_is_drawn_from_masked_pixels():
+    from retouch.train.augment import skin_colour
+
+    image = np.zeros((20, 20, 3), np.uint8)
+    image[:, :] = (0, 0, 255)
+    image[5:10, 5:10] = (200, 120, 90)
+    mask = np.zeros((20, 20), np.uint8)
+    mask[5:10, 5:10] = 255
+    empty = (image, np.zeros((20, 20), np.uint8))
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        assert tuple(skin_colour([empty, (image, mask)], rng)) == (200, 120, 90)
+
+
+def test_backdrop_keeps_skin_and_replaces_far_background():
+    from retouch.train.augment import _backdrop
+
+    img = np.full((64, 64, 3), 90, np.uint8)
+    msk = np.zeros((64, 64), np.uint8)
+    msk[16:48, 16:48] = 255
+    surface = np.full((64, 64, 3), 240, np.uint8)
+    out = _backdrop(img, msk, np.random.default_rng(4), surface)
+    assert np.array_equal(out[24:40, 24:40], img[24:40, 24:40])  # deep inside the skin
+    assert (out[:3, :3] == 240).all() and (out[-3:, -3:] == 240).all()  # far from it

@@ -3,6 +3,12 @@ flip, crop) applied to image and mask together, then photometric changes to the 
 only (colour and white balance, blur, noise, JPEG artifacts) and random occluders that
 also clear the mask where they cover it.
 
+Skin-coloured things that are not skin (wood, brick, sand, pink or beige clothes) are
+what a colour-led network gets wrong in real photos, and the training photos (faces,
+belly close-ups) hardly show them. ``lookalike`` draws such surfaces procedurally, in
+colours taken from the training skin itself; they appear as whole views, in mosaic
+cells, as occluders and as the backdrop behind a photo's skin (``backdrops``).
+
 Everything draws from an explicit ``np.random.Generator``; images are ``H x W x 3 uint8
 RGB``, masks ``H x W uint8`` 0/255.
 """
@@ -16,7 +22,15 @@ import numpy as np
 
 from retouch.segment.skin.rules import rgb_rule
 
-__all__ = ["AugmentSettings", "augment_pair", "mosaic", "negative_view", "random_view"]
+__all__ = [
+    "AugmentSettings",
+    "augment_pair",
+    "lookalike",
+    "mosaic",
+    "negative_view",
+    "random_view",
+    "skin_colour",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,8 @@ class AugmentSettings:
     occluders: float = 0.3  # probability of 1-2 occluders
     mosaic: float = 0.0  # probability that a view is a 2x2 or 3x3 grid of smaller views
     negatives: float = 0.0  # probability that a view is a synthetic non-skin field
+    lookalikes: float = 0.0  # share of negatives and occluders drawn as skin-coloured surfaces
+    backdrops: float = 0.0  # probability that a photo's background becomes such a surface
 
 
 def _affine(h: int, w: int, size: int, rng: np.random.Generator, s: AugmentSettings) -> np.ndarray:
@@ -67,16 +83,23 @@ def _photometric(img: np.ndarray, rng: np.random.Generator, s: AugmentSettings) 
     return out
 
 
-def _occlude(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:
+def _occlude(
+    img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, texture: np.ndarray | None
+) -> None:
+    """1-2 random ellipses over ``img`` that clear ``mask``: noisy flat colour, or
+    ``texture`` (same size as ``img``) where one is given."""
     size = img.shape[0]
     for _ in range(int(rng.integers(1, 3))):
         shape = np.zeros(mask.shape, np.uint8)
         centre = (int(rng.integers(0, size)), int(rng.integers(0, size)))
         axes = (int(rng.integers(size // 16, size // 4)), int(rng.integers(size // 16, size // 4)))
         cv2.ellipse(shape, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
-        colour = rng.integers(0, 256, 3).astype(np.float32)
-        texture = rng.normal(0, rng.uniform(0, 30), img.shape).astype(np.float32)
-        fill = np.clip(colour + texture, 0, 255).astype(np.uint8)
+        if texture is None:
+            colour = rng.integers(0, 256, 3).astype(np.float32)
+            noise = rng.normal(0, rng.uniform(0, 30), img.shape).astype(np.float32)
+            fill = np.clip(colour + noise, 0, 255).astype(np.uint8)
+        else:
+            fill = texture
         img[shape > 0] = fill[shape > 0]
         mask[shape > 0] = 0
 
@@ -87,9 +110,11 @@ def augment_pair(
     size: int,
     rng: np.random.Generator,
     settings: AugmentSettings = AugmentSettings(),
+    skin: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A random ``size x size`` training view of ``image`` (H x W x 3 uint8) and ``mask``
-    (H x W uint8 0/255). Returns copies; the inputs are not modified."""
+    (H x W uint8 0/255). Returns copies; the inputs are not modified. ``skin`` (an RGB
+    colour) lets occluders be skin-coloured lookalike surfaces (``settings.lookalikes``)."""
     m = _affine(*image.shape[:2], size, rng, settings)
     img = cv2.warpAffine(
         image, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
@@ -100,7 +125,10 @@ def augment_pair(
     msk = np.where(msk > 127, 255, 0).astype(np.uint8)
     img = _photometric(img, rng, settings)
     if rng.random() < settings.occluders:
-        _occlude(img, msk, rng)
+        texture = None
+        if skin is not None and rng.random() < settings.lookalikes:
+            texture = lookalike(size, rng, skin)
+        _occlude(img, msk, rng, texture)
     return img, msk
 
 
@@ -136,6 +164,96 @@ def negative_view(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return np.clip(img, 0, 255).astype(np.uint8), np.zeros((size, size), np.uint8)
 
 
+def _field(size: int, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Smooth random field, zero mean, unit standard deviation."""
+    f = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), sigma)
+    return (f - f.mean()) / (f.std() + 1e-6)
+
+
+def _wood(size: int, rng: np.random.Generator, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Growth rings bent by a smooth field, with grain streaks along them; in [0, 1]."""
+    warp = _field(size, rng, size / 6) * rng.uniform(2, 12)
+    period = size / rng.uniform(3, 14)
+    rings = np.sin(2 * np.pi * (v + warp) / period)
+    grain = np.interp(v, np.linspace(v.min(), v.max(), size * 2), rng.normal(0, 1, size * 2))
+    return np.clip(0.5 + 0.35 * rings + 0.12 * grain, 0, 1)
+
+
+def _brick(size: int, rng: np.random.Generator, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Staggered bricks (0.75-1.1 each, jittered) in mortar (value 2: drawn lighter)."""
+    h = rng.uniform(size / 14, size / 4)
+    w = h * rng.uniform(1.8, 3.2)
+    m = max(1.0, h * rng.uniform(0.06, 0.18))
+    vv = v - v.min()
+    row = np.floor(vv / h).astype(int)
+    uu = u - u.min() + (row % 2) * w / 2
+    col = np.floor(uu / w).astype(int)
+    shade = rng.uniform(0.75, 1.1, (row.max() + 1, col.max() + 1))[row, col]
+    out = shade * (1 + 0.06 * _field(size, rng, 0.8))
+    mortar = (vv % h < m) | (uu % w < m)
+    return np.where(mortar, 2.0, out).astype(np.float32)
+
+
+def lookalike(size: int, rng: np.random.Generator, skin: np.ndarray) -> np.ndarray:
+    """A ``size x size`` uint8 RGB surface that is not skin but has skin's colour
+    (``skin``, RGB, jittered): wood, brick, sand or stone, folded cloth (plain, striped
+    or checked). Returns the image only; its mask is empty."""
+    base = np.asarray(skin, np.float32) * rng.uniform(0.85, 1.15, 3) * rng.uniform(0.65, 1.2)
+    other = (
+        base * rng.uniform(0.5, 0.85)
+        if rng.random() < 0.5
+        else rng.integers(0, 256, 3).astype(np.float32)
+    )
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    angle = rng.uniform(0, np.pi)
+    u = xx * np.cos(angle) + yy * np.sin(angle)
+    v = -xx * np.sin(angle) + yy * np.cos(angle)
+    kind = int(rng.integers(0, 4))
+    if kind == 0:  # wood
+        t = _wood(size, rng, u, v)[..., None]
+        img = base * (1 - t) + base * rng.uniform(0.45, 0.8) * t
+    elif kind == 1:  # brick in mortar
+        t = _brick(size, rng, u, v)[..., None]
+        mortar = np.full(3, rng.uniform(120, 230), np.float32)
+        img = np.where(t > 1.5, mortar, base * t)
+    elif kind == 2:  # sand, stone, carpet: a few octaves of noise
+        t = sum(w * _field(size, rng, s) for w, s in ((0.5, 0.7), (0.3, 2.5), (0.3, size / 10)))
+        img = base * (1 + rng.uniform(0.15, 0.35) * t[..., None])
+    else:  # cloth: plain, stripes or checks, shaded by folds
+        period = size / rng.uniform(4, 20)
+        stripes = np.sin(2 * np.pi * u / period) > 0
+        pattern = [np.zeros_like(stripes), stripes, stripes ^ (np.sin(2 * np.pi * v / period) > 0)]
+        img = np.where(pattern[int(rng.integers(0, 3))][..., None], other, base)
+        folds = np.abs(np.sin(2 * np.pi * (u + 8 * _field(size, rng, size / 8)) / (size / 2)))
+        shade = 0.75 + 0.3 * folds + 0.1 * _field(size, rng, size / 12)
+        img = img * shade[..., None]
+    img = img + rng.normal(0, rng.uniform(1, 6), img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def skin_colour(pairs: list[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator) -> np.ndarray:
+    """The RGB colour of a random skin pixel of a random training pair."""
+    for _ in range(8):
+        image, mask = pairs[int(rng.integers(0, len(pairs)))]
+        ys, xs = np.nonzero(mask)
+        if len(ys):
+            k = int(rng.integers(0, len(ys)))
+            return image[ys[k], xs[k]].astype(np.float32)
+    return np.array([200, 150, 125], np.float32)  # no skin in the pairs drawn
+
+
+def _backdrop(
+    img: np.ndarray, msk: np.ndarray, rng: np.random.Generator, surface: np.ndarray
+) -> np.ndarray:
+    """``img`` with everything farther than a few pixels from its skin replaced by
+    ``surface`` (a soft edge): skin seen in front of skin-coloured things."""
+    size = img.shape[0]
+    r = max(1, int(size * rng.uniform(0.03, 0.12)))
+    keep = cv2.dilate(msk, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    alpha = cv2.GaussianBlur(keep.astype(np.float32) / 255, (0, 0), r / 3 + 0.5)[..., None]
+    return (img * alpha + surface * (1 - alpha) + 0.5).astype(np.uint8)
+
+
 def random_view(
     pairs: list[tuple[np.ndarray, np.ndarray]],
     index: int,
@@ -143,10 +261,17 @@ def random_view(
     rng: np.random.Generator,
     settings: AugmentSettings = AugmentSettings(),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``augment_pair`` of ``pairs[index]``, or (with ``settings.negatives``) a negative."""
+    """``augment_pair`` of ``pairs[index]`` (perhaps before a lookalike backdrop), or
+    (with ``settings.negatives``) a view with no skin: a lookalike or a plain field."""
+    skin = skin_colour(pairs, rng) if settings.lookalikes or settings.backdrops else None
     if rng.random() < settings.negatives:
+        if skin is not None and rng.random() < settings.lookalikes:
+            return lookalike(size, rng, skin), np.zeros((size, size), np.uint8)
         return negative_view(size, rng)
-    return augment_pair(*pairs[index], size, rng, settings)
+    img, msk = augment_pair(*pairs[index], size, rng, settings, skin)
+    if skin is not None and rng.random() < settings.backdrops and msk.any():
+        img = _backdrop(img, msk, rng, lookalike(size, rng, skin_colour(pairs, rng)))
+    return img, msk
 
 
 def mosaic(
