@@ -173,3 +173,27 @@ def test_backdrop_keeps_skin_and_replaces_far_background():
     out = _backdrop(img, msk, np.random.default_rng(4), surface)
     assert np.array_equal(out[24:40, 24:40], img[24:40, 24:40])  # deep inside the skin
     assert (out[:3, :3] == 240).all() and (out[-3:, -3:] == 240).all()  # far from it
+
+
+def test_tones_darken_the_skin_only():
+    image = np.full((64, 64, 3), (225, 175, 150), np.uint8)
+    image[:, :20] = (40, 90, 200)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, 32:] = 255
+    only = AugmentSettings(
+        scale=(1, 1),
+        rotate=0,
+        flip=False,
+        color=0,
+        white_balance=0,
+        blur=0,
+        noise=0,
+        jpeg=0,
+        occluders=0,
+        tones=1,
+    )
+    img, msk = augment_pair(image, mask, 64, np.random.default_rng(8), only)
+    assert np.array_equal(msk, mask)
+    skin, bg = img[msk == 255].astype(float), img[:, :20].astype(float)
+    assert (skin.mean(axis=0) < (225 * 0.8, 175 * 0.8, 150 * 0.8)).all()
+    assert np.abs(bg - (40, 90, 200)).max() <= 1  # away from the skin: untouched

@@ -48,6 +48,9 @@ class AugmentSettings:
     negatives: float = 0.0  # probability that a view is a synthetic non-skin field
     lookalikes: float = 0.0  # share of negatives and occluders drawn as skin-coloured surfaces
     backdrops: float = 0.0  # probability that a photo's background becomes such a surface
+    tones: float = (
+        0.0  # probability that a view's skin is darkened (darker skin is rare in the data)
+    )
 
 
 def _affine(h: int, w: int, size: int, rng: np.random.Generator, s: AugmentSettings) -> np.ndarray:
@@ -104,6 +107,17 @@ def _occlude(
         mask[shape > 0] = 0
 
 
+def _darken_skin(img: np.ndarray, msk: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``img`` with the skin under ``msk`` darker (x 0.3-0.75) and browner, shading and
+    texture kept (a gain, not a new colour), blended over a soft mask edge."""
+    gain = rng.uniform(0.3, 0.75) * np.array(
+        [1.0, rng.uniform(0.85, 0.97), rng.uniform(0.72, 0.92)], np.float32
+    )
+    alpha = cv2.GaussianBlur(msk.astype(np.float32) / 255, (0, 0), 1.0)[..., None]
+    out = img.astype(np.float32) * (1 + alpha * (gain - 1))
+    return (out + 0.5).astype(np.uint8)
+
+
 def augment_pair(
     image: np.ndarray,
     mask: np.ndarray,
@@ -123,6 +137,8 @@ def augment_pair(
         mask, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
     )
     msk = np.where(msk > 127, 255, 0).astype(np.uint8)
+    if settings.tones and rng.random() < settings.tones and msk.any():
+        img = _darken_skin(img, msk, rng)
     img = _photometric(img, rng, settings)
     if rng.random() < settings.occluders:
         texture = None
