@@ -48,9 +48,7 @@ class AugmentSettings:
     negatives: float = 0.0  # probability that a view is a synthetic non-skin field
     lookalikes: float = 0.0  # share of negatives and occluders drawn as skin-coloured surfaces
     backdrops: float = 0.0  # probability that a photo's background becomes such a surface
-    tones: float = (
-        0.0  # probability that a view's skin is darkened (darker skin is rare in the data)
-    )
+    tones: float = 0.0  # probability that a view's skin is darkened (rare in the data)
 
 
 def _affine(h: int, w: int, size: int, rng: np.random.Generator, s: AugmentSettings) -> np.ndarray:
@@ -186,7 +184,7 @@ def _field(size: int, rng: np.random.Generator, sigma: float) -> np.ndarray:
     return (f - f.mean()) / (f.std() + 1e-6)
 
 
-def _wood(size: int, rng: np.random.Generator, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _wood(size: int, rng: np.random.Generator, v: np.ndarray) -> np.ndarray:
     """Growth rings bent by a smooth field, with grain streaks along them; in [0, 1]."""
     warp = _field(size, rng, size / 6) * rng.uniform(2, 12)
     period = size / rng.uniform(3, 14)
@@ -226,7 +224,7 @@ def lookalike(size: int, rng: np.random.Generator, skin: np.ndarray) -> np.ndarr
     v = -xx * np.sin(angle) + yy * np.cos(angle)
     kind = int(rng.integers(0, 4))
     if kind == 0:  # wood
-        t = _wood(size, rng, u, v)[..., None]
+        t = _wood(size, rng, v)[..., None]
         img = base * (1 - t) + base * rng.uniform(0.45, 0.8) * t
     elif kind == 1:  # brick in mortar
         t = _brick(size, rng, u, v)[..., None]
