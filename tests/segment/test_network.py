@@ -73,9 +73,27 @@ def test_options_are_checked():
 
 
 def test_shipped_weights_on_dev_photos(shared_data):
-    """Every 8th photo of skin/dev (20 photos); the full-set score is in the README."""
+    """Every 8th photo of skin/dev (20 photos) at the default setting: 0.841 when
+    measured; the full-set score is in the README."""
     from retouch.segment.evaluate import evaluate
 
     result = evaluate("skin", "u2netp", shared_data / "skin" / "dev", every=8)
     assert len(result.images) == 20
-    assert result.mean("iou") >= 0.78
+    assert result.mean("iou") >= 0.82
+
+
+def test_context_cuts_false_skin_on_group_photos(shared_data):
+    """On family photos the bare network marks skin-coloured clothes, wood and brick;
+    the default checks (the faces' own colour, within people) must remove much of it."""
+    from retouch.core.io import read_image, read_mask
+    from retouch.segment.evaluate import score_masks
+
+    dev = shared_data / "skin" / "dev"
+    bare, default = NetworkSkin(person=False, colour=False), NetworkSkin()
+    for name in ("pratheepan_friends", "pratheepan_large_Chapman-family"):
+        image = read_image(dev / "images" / f"{name}.jpg")
+        truth = read_mask(dev / "masks" / f"{name}.png")
+        iou, _, precision, recall = score_masks(default(image), truth)
+        bare_iou, _, bare_precision, _ = score_masks(bare(image), truth)
+        assert precision > bare_precision + 0.15 and iou > bare_iou + 0.15, name
+        assert recall > 0.8, name

@@ -15,7 +15,7 @@ NETWORKS = ["u2netp"]  # our trained networks, run with onnxruntime
 
 
 def _needs_models(name: str, request) -> None:
-    if name == "adaptive":
+    if name in ("adaptive", *NETWORKS):  # the network checks against faces and people
         request.getfixturevalue("mediapipe_installed")
 
 
@@ -35,7 +35,7 @@ def test_grey_image_has_no_skin(name, grey, request):
 
 def test_every_skin_method_is_registered():
     assert {m.name for m in list_methods("skin")} == {*CLASSICAL, *NETWORKS, "adaptive"}
-    assert list_methods("skin")[0].name == "adaptive"  # the default comes first
+    assert list_methods("skin")[0].name == "u2netp"  # the default comes first
 
 
 def test_hsv_ranges_are_options():

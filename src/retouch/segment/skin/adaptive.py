@@ -51,7 +51,6 @@ def within_people(
     "adaptive",
     "skin colour learned per photo from its faces' cheeks and "
     "forehead, blended with the bayes prior, within the person mask",
-    default=True,
 )
 class AdaptiveSkin:
     """Face-adaptive skin; call with an H x W x 3 uint8 RGB image, get H x W uint8 0/255.

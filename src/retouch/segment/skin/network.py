@@ -6,7 +6,10 @@ by ``retouch train run skin_u2netp_cpu`` + ``retouch train export`` (no torch ne
 here). ``$RETOUCH_NET_DIR`` relocates the folder the weights are read from.
 
 Default: one pass with the photo's longer side at the record's ``long_side`` (256),
-P(skin) upsampled along the photo's edges (guided filter), cut at 0.5. ``tiles=True``
+P(skin) upsampled along the photo's edges (guided filter). Where the photo has faces,
+a pixel keeps only as much P(skin) as its colour matches those faces' skin
+(``adaptive``'s per-photo colour model), and P(skin) fades out away from people
+(MediaPipe's person mask); close-ups without a face skip both. Cut at 0.5. ``tiles=True``
 adds a high-resolution pass: overlapping tiles of a larger copy of the photo, blended
 with a smooth window, averaged with the whole-image pass (slower, finer on big photos).
 """
@@ -95,15 +98,24 @@ def _tiled(session, image: np.ndarray, tile: int, long_side: int) -> np.ndarray:
     return acc / norm
 
 
-@register("skin", "u2netp", "our U^2-NetP trained on skin/train, run with onnxruntime")
+@register(
+    "skin",
+    "u2netp",
+    "our U^2-NetP trained on skin/train (onnxruntime), checked against the colour of "
+    "the photo's faces and kept within its people",
+    default=True,
+)
 class NetworkSkin:
     """Skin by the trained network; call with H x W x 3 uint8 RGB, get H x W uint8 0/255.
 
     ``long_side``: size the whole photo is run at (0: the record's). ``threshold``: cut
     on P(skin). ``tiles``: add the tiled high-resolution pass. ``refine``: upsample
     along the photo's edges (guided filter) instead of plain bilinear. ``person``: fade
-    P(skin) out away from people (MediaPipe person mask, as ``adaptive`` does) unless
-    the photo is a close-up (no face, and the network calls over ``closeup`` of it skin).
+    P(skin) out away from people (MediaPipe person mask, as ``adaptive`` does).
+    ``colour``: where the photo has faces, a pixel stays skin only if it also has the
+    colour of those faces' skin (``adaptive``'s per-photo colour model; the smaller of
+    the two scores is kept). Neither applies to a close-up (no face, and the network
+    calls over ``closeup`` of it skin).
     """
 
     weights = "u2netp_skin"
@@ -115,15 +127,20 @@ class NetworkSkin:
         threshold: float = 0.5,
         tiles: bool = False,
         refine: bool = True,
-        person: bool = False,
+        person: bool = True,
+        colour: bool = True,
         closeup: float = 0.25,
     ) -> None:
         self.session, self.record = load_network(self.weights)
-        self.person = None
+        self.person = self.colour = None
         if person:
             from retouch.segment.person.models import SelfieSegmenter
 
             self.person = SelfieSegmenter()
+        if colour:
+            from retouch.segment.skin.adaptive import AdaptiveSkin
+
+            self.colour = AdaptiveSkin(person=False, refine=False)
         self.closeup = closeup
         self.long_side = long_side or int(self.record["long_side"])
         if not 32 <= self.long_side <= 4096:
@@ -133,6 +150,12 @@ class NetworkSkin:
     def probability(self, image: np.ndarray) -> np.ndarray:
         """P(skin), H x W float32 in [0, 1]."""
         image = check_image(image)
+        p = self._network(image)
+        if self.person is None and self.colour is None:
+            return p
+        return self._in_context(image, p)
+
+    def _network(self, image: np.ndarray) -> np.ndarray:
         small = fit_long_side(image, self.long_side)
         p = _run(self.session, [small])[0]
         if self.tiles and max(image.shape[:2]) > 1.5 * self.long_side:
@@ -140,22 +163,25 @@ class NetworkSkin:
             fine = _tiled(self.session, image, self.long_side, hires)
             p = 0.5 * (cv2.resize(p, fine.shape[::-1], interpolation=cv2.INTER_LINEAR) + fine)
         if self.refine:
-            p = guided_upsample(p, image)
-        else:
-            p = cv2.resize(p, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-        return p if self.person is None else self._within_people(image, p)
+            return guided_upsample(p, image)
+        return cv2.resize(p, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
-    def _within_people(self, image: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def _in_context(self, image: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The network's P(skin) ``p`` checked against the colour of the photo's own
+        faces and against its people."""
         from retouch.segment.face.detect import detect_faces
         from retouch.segment.face.mesh import mesh_for_face
         from retouch.segment.skin.adaptive import within_people
 
         # A face the mesh model rejects is a false detection (a navel on a belly
         # close-up): it must not turn the close-up into a photo of people.
-        faces = [f for f in detect_faces(image) if mesh_for_face(image, f) is not None]
-        if not faces and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
+        found = [(f, m) for f in detect_faces(image) if (m := mesh_for_face(image, f)) is not None]
+        if not found and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
             return p  # a close-up of skin: there may be no whole person to find
-        return within_people(image, p, faces, self.person)
+        faces = [f for f, _ in found]
+        if self.colour is not None and found:
+            p = np.minimum(p, self.colour.score(image, faces=faces, meshes=[m for _, m in found]))
+        return p if self.person is None else within_people(image, p, faces, self.person)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         return np.where(self.probability(image) >= self.threshold, 255, 0).astype(np.uint8)
