@@ -140,7 +140,7 @@ class NetworkSkin:
         if colour:
             from retouch.segment.skin.adaptive import AdaptiveSkin
 
-            self.colour = AdaptiveSkin(person=False, refine=False)
+            self.colour = AdaptiveSkin(person=False)  # only its colour score is used
         self.closeup = closeup
         self.long_side = long_side or int(self.record["long_side"])
         if not 32 <= self.long_side <= 4096:
