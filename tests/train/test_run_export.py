@@ -92,6 +92,29 @@ def test_train_resume_export(tiny_data, tmp_path, monkeypatch):
         load_network.cache_clear()
 
 
+def test_fine_tune_starts_from_the_init_checkpoint(tiny_data, tmp_path):
+    import torch
+
+    from retouch.train.config import load_recipe
+    from retouch.train.loop import load_checkpoint, train
+
+    base = tmp_path / "base"
+    train(load_recipe({**TINY, "train_data": str(tiny_data)}), base)
+    start, _ = load_checkpoint(base / "best.pt")
+    tune = tmp_path / "tune"
+    zero_lr = {**TINY, "train_data": str(tiny_data), "lr": 0.0, "seed": 5}
+    train(load_recipe({**zero_lr, "init": str(base / "best.pt")}), tune)
+    tuned, _ = load_checkpoint(tune / "last.pt")
+    # With no learning rate the run keeps the weights it started from, not seed 5's.
+    for a, b in zip(start.net.parameters(), tuned.net.parameters(), strict=True):
+        assert torch.equal(a, b)
+    meta = json.loads((tune / "meta.json").read_text())
+    assert meta["init_sha256"] and len(meta["init_sha256"]) == 64
+
+    with pytest.raises(FileNotFoundError):
+        train(load_recipe({**zero_lr, "init": str(tmp_path / "nope.pt")}), tmp_path / "x")
+
+
 def test_cli_run_and_export(tiny_data, tmp_path, capsys):
     import yaml
 

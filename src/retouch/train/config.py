@@ -51,6 +51,7 @@ class Recipe:
     device: str = "auto"  # auto | cpu | cuda
     amp: bool = True  # bfloat16 autocast on CUDA; ignored on CPU
     threads: int = 0  # torch CPU threads; 0 = torch's default
+    init: str = ""  # checkpoint whose weights start the run (a fine-tune); "" = random
     augment: AugmentSettings = field(default_factory=AugmentSettings)
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ fingerprint, versions, device), ``metrics.jsonl`` (one line per epoch), ``last.p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -126,10 +127,29 @@ def load_checkpoint(path: str | Path) -> tuple[SkinNet, dict]:
     return model.eval(), ckpt
 
 
-def _write_meta(run: Path, recipe: Recipe, fp: str, device: torch.device, split: tuple) -> None:
+def _warm_start(model: SkinNet, recipe: Recipe, fp: str, *, load: bool) -> str:
+    """The sha256 of the checkpoint ``recipe.init``, whose weights are loaded into
+    ``model`` when ``load`` (a fresh run; a resumed one has its own weights)."""
+    path = Path(recipe.init)
+    if not path.is_file():
+        raise FileNotFoundError(f"init checkpoint {path} does not exist")
+    if load:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        if ckpt.get("arch") != recipe.arch:
+            raise ValueError(f"{path} holds a {ckpt.get('arch')}, the recipe a {recipe.arch}")
+        if ckpt.get("data_fingerprint") != fp:
+            log.warning("init checkpoint %s was trained on other data", path)
+        model.net.load_state_dict(ckpt["model"])
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_meta(
+    run: Path, recipe: Recipe, fp: str, device: torch.device, split: tuple, init_sha: str = ""
+) -> None:
     meta = {
         "git_commit": _git_commit(),
         "data_fingerprint": fp,
+        "init_sha256": init_sha or None,
         "train_images": len(split[0]),
         "selection_images": sorted(split[1]),
         "torch": torch.__version__,
@@ -177,6 +197,7 @@ def train(
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.net.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    init_sha = _warm_start(model, recipe, fp, load=not resume) if recipe.init else ""
     start, step, best = 0, 0, -1.0
     if resume:
         ckpt = torch.load(run / "last.pt", map_location=device, weights_only=False)
@@ -186,7 +207,7 @@ def train(
         opt.load_state_dict(ckpt["optimizer"])
         start, step, best = ckpt["epoch"], ckpt["step"], ckpt["best"]
     (run / "recipe.yaml").write_text(yaml.safe_dump(recipe.to_dict(), sort_keys=False))
-    _write_meta(run, recipe, fp, device, (train_names, held_names))
+    _write_meta(run, recipe, fp, device, (train_names, held_names), init_sha)
 
     plan = _plan(recipe, len(train_set))
     total = sum(steps for _, steps in plan)
