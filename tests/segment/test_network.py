@@ -21,7 +21,12 @@ def test_shipped_weights_match_their_record():
     blob = (net_dir() / "u2netp_skin.onnx").read_bytes()
     assert hashlib.sha256(blob).hexdigest() == record["sha256"]
     assert record["bytes"] == len(blob) < 50e6
-    assert record["arch"] == "u2netp" and record["recipe"]["name"] == "skin_u2netp_cpu"
+    # Made by shipped recipes (a fine-tune names the one it started from).
+    from retouch.train.config import recipe_names
+
+    assert record["arch"] == "u2netp" and record["recipe"]["name"] in recipe_names()
+    if record["recipe"].get("init"):
+        assert record["init"]["recipe"] in recipe_names() and len(record["init"]["sha256"]) == 64
     assert (net_dir() / "u2netp_skin.md").is_file()  # the model card
 
 
@@ -73,7 +78,7 @@ def test_options_are_checked():
 
 
 def test_shipped_weights_on_dev_photos(shared_data):
-    """Every 8th photo of skin/dev (20 photos) at the default setting: 0.841 when
+    """Every 8th photo of skin/dev (20 photos) at the default setting: 0.845 when
     measured; the full-set score is in the README."""
     from retouch.segment.evaluate import evaluate
 
@@ -84,7 +89,9 @@ def test_shipped_weights_on_dev_photos(shared_data):
 
 def test_context_cuts_false_skin_on_group_photos(shared_data):
     """On family photos the bare network marks skin-coloured clothes, wood and brick;
-    the default checks (the faces' own colour, within people) must remove much of it."""
+    the default checks (the faces' own colour, within people) must remove much of it
+    and keep nearly all the skin the network found (measured: precision 0.46 / 0.43
+    against 0.23 / 0.10 bare, recall 0.92 / 0.77 against 0.97 / 0.78)."""
     from retouch.core.io import read_image, read_mask
     from retouch.segment.evaluate import score_masks
 
@@ -94,6 +101,6 @@ def test_context_cuts_false_skin_on_group_photos(shared_data):
         image = read_image(dev / "images" / f"{name}.jpg")
         truth = read_mask(dev / "masks" / f"{name}.png")
         iou, _, precision, recall = score_masks(default(image), truth)
-        bare_iou, _, bare_precision, _ = score_masks(bare(image), truth)
+        bare_iou, _, bare_precision, bare_recall = score_masks(bare(image), truth)
         assert precision > bare_precision + 0.15 and iou > bare_iou + 0.15, name
-        assert recall > 0.8, name
+        assert recall > bare_recall - 0.06, name

@@ -36,11 +36,11 @@ def test_adaptive_beats_every_classical_method_on_skin_dev(skin_scores):
 
 
 def test_trained_network_beats_every_classical_method_on_skin_dev(shared_data, skin_scores):
-    """u2netp at its default setting measured 0.828, the network alone 0.799 (issue bar
+    """u2netp at its default setting measured 0.840, the network alone 0.813 (issue bar
     0.85, not reached: see its model card)."""
     result = evaluate("skin", "u2netp", shared_data / "skin" / "dev")
     assert len(result.images) == 158
-    assert result.mean("iou") >= 0.81
+    assert result.mean("iou") >= 0.82
     assert result.mean("iou") > max(skin_scores.values())
 
 

@@ -111,6 +111,13 @@ def test_fine_tune_starts_from_the_init_checkpoint(tiny_data, tmp_path):
     meta = json.loads((tune / "meta.json").read_text())
     assert meta["init_sha256"] and len(meta["init_sha256"]) == 64
 
+    from retouch.train.export import export_onnx
+
+    record = export_onnx(tune, tmp_path / "tuned.onnx")
+    assert record["init"]["sha256"] == meta["init_sha256"]
+    assert record["init"]["recipe"] == "tiny" and record["init"]["epoch"] == 1
+    assert "-O init=BASE/best.pt" in record["command"]
+
     with pytest.raises(FileNotFoundError):
         train(load_recipe({**zero_lr, "init": str(tmp_path / "nope.pt")}), tmp_path / "x")
 

@@ -77,8 +77,29 @@ def export_onnx(
         "command": f"retouch train run {recipe['name']} --run RUN && "
         f"retouch train export RUN -o {output.name}",
     }
+    if recipe.get("init"):
+        # A fine-tune: say what it started from (the command needs that run first).
+        record["init"] = _init_note(recipe["init"], meta.get("init_sha256"))
+        record["command"] = (
+            f"retouch train run {record['init']['recipe']} --run BASE && "
+            f"retouch train run {recipe['name']} --run RUN -O init=BASE/best.pt && "
+            f"retouch train export RUN -o {output.name}"
+        )
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
+
+
+def _init_note(path: str, sha256: str | None) -> dict:
+    """Where a fine-tuned run started: the checkpoint's path, sha256, recipe and epoch."""
+    note = {"checkpoint": path, "sha256": sha256, "recipe": "BASE_RECIPE"}
+    if Path(path).is_file():
+        _, base = load_checkpoint(path)
+        note.update(
+            recipe=base["recipe"]["name"],
+            epoch=base["epoch"],
+            selection_miou=base["metrics"]["selection_miou"],
+        )
+    return note
 
 
 def check_onnx(run_model: torch.nn.Module, onnx_path: str | Path, shape=(1, 3, 80, 112)) -> float:

@@ -2,8 +2,9 @@
 
 The weights (``u2netp_skin.onnx``), their record (``.json``: checksum, input contract,
 recipe, data fingerprint) and model card (``.md``) ship in this folder; they were made
-by ``retouch train run skin_u2netp_cpu`` + ``retouch train export`` (no torch needed
-here). ``$RETOUCH_NET_DIR`` relocates the folder the weights are read from.
+by ``retouch train run skin_u2netp_cpu``, ``skin_u2netp_cpu_finetune`` from that run
+and ``retouch train export`` (no torch needed here). ``$RETOUCH_NET_DIR`` relocates
+the folder the weights are read from.
 
 Default: one pass with the photo's longer side at the record's ``long_side`` (256),
 P(skin) upsampled along the photo's edges (guided filter). Where the photo has faces,
