@@ -92,8 +92,8 @@ def export_onnx(
 def _init_note(path: str, sha256: str | None) -> dict:
     """Where a fine-tuned run started: the checkpoint's path, sha256, recipe and epoch."""
     note = {"checkpoint": path, "sha256": sha256, "recipe": "BASE_RECIPE"}
-    if Path(path).is_file():
-        _, base = load_checkpoint(path)
+    if Path(path).is_file():  # only its fields are needed, not a built network
+        base = torch.load(path, map_location="cpu", weights_only=False)
         note.update(
             recipe=base["recipe"]["name"],
             epoch=base["epoch"],

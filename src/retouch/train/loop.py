@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import math
@@ -133,14 +134,15 @@ def _warm_start(model: SkinNet, recipe: Recipe, fp: str, *, load: bool) -> str:
     path = Path(recipe.init)
     if not path.is_file():
         raise FileNotFoundError(f"init checkpoint {path} does not exist")
+    blob = path.read_bytes()  # read once: hashed, and loaded when needed
     if load:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=False)
         if ckpt.get("arch") != recipe.arch:
             raise ValueError(f"{path} holds a {ckpt.get('arch')}, the recipe a {recipe.arch}")
         if ckpt.get("data_fingerprint") != fp:
             log.warning("init checkpoint %s was trained on other data", path)
         model.net.load_state_dict(ckpt["model"])
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(blob).hexdigest()
 
 
 def _write_meta(
