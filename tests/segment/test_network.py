@@ -75,6 +75,8 @@ def test_tiled_mode_keeps_the_contract():
 def test_options_are_checked():
     with pytest.raises(ValueError, match="long_side"):
         NetworkSkin(long_side=5)
+    with pytest.raises(ValueError, match="colour_cut"):
+        NetworkSkin(colour_cut=0)
 
 
 def test_shipped_weights_on_dev_photos(shared_data):
@@ -104,3 +106,16 @@ def test_context_cuts_false_skin_on_group_photos(shared_data):
         bare_iou, _, bare_precision, bare_recall = score_masks(bare(image), truth)
         assert precision > bare_precision + 0.15 and iou > bare_iou + 0.15, name
         assert recall > bare_recall - 0.06, name
+
+
+def test_a_lower_colour_cut_trims_less(shared_data):
+    """``colour_cut`` moves the colour check between a soft veto and a hard one: the
+    skin kept at a lower cut contains the skin kept at a higher one, and on a photo
+    with faces the two differ."""
+    from retouch.core.io import read_image
+
+    image = read_image(shared_data / "skin" / "dev" / "images" / "pratheepan_friends.jpg")
+    soft = NetworkSkin(colour_cut=0.1)(image) > 0
+    hard = NetworkSkin(colour_cut=0.5)(image) > 0
+    assert not (hard & ~soft).any()
+    assert soft.sum() > hard.sum() * 1.02

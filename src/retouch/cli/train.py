@@ -47,12 +47,15 @@ def add_parser(sub) -> None:
 
 
 def _add_network_parsers(tasks) -> None:
+    from retouch.train.config import recipe_names  # yaml and cv2: no torch
+
+    shipped = ", ".join(recipe_names())
     run = tasks.add_parser(
         "run",
         help="train a network from a YAML recipe (needs the train extra: torch)",
         description="Train a network. RECIPE is a YAML file or the name of a shipped recipe "
-        "(retouch/train/recipes: skin_u2netp_cpu, skin_u2netp_gpu). The run folder gets the "
-        "resolved recipe, meta.json (git commit, data fingerprint), metrics.jsonl, "
+        f"(retouch/train/recipes: {shipped}). The run folder gets the resolved recipe, "
+        "meta.json (git commit, data fingerprint, init checkpoint), metrics.jsonl, "
         "last.pt, best.pt.",
     )
     run.add_argument("recipe", help="YAML file or shipped recipe name")

@@ -115,8 +115,11 @@ class NetworkSkin:
     P(skin) out away from people (MediaPipe person mask, as ``adaptive`` does).
     ``colour``: where the photo has faces, a pixel stays skin only if it also has the
     colour of those faces' skin (``adaptive``'s per-photo colour model; the smaller of
-    the two scores is kept). Neither applies to a close-up (no face, and the network
-    calls over ``closeup`` of it skin).
+    the two scores is kept). ``colour_cut``: the colour score below which that check
+    removes a pixel (0.5: the colour model's own cut; lower trusts the network more,
+    which suits face close-ups in uneven light; higher trims more of the skin-coloured
+    clothes and wood of group photos). Neither check applies to a close-up (no face,
+    and the network calls over ``closeup`` of it skin).
     """
 
     weights = "u2netp_skin"
@@ -130,6 +133,7 @@ class NetworkSkin:
         refine: bool = True,
         person: bool = True,
         colour: bool = True,
+        colour_cut: float = 0.5,
         closeup: float = 0.25,
     ) -> None:
         self.session, self.record = load_network(self.weights)
@@ -142,7 +146,9 @@ class NetworkSkin:
             from retouch.segment.skin.adaptive import AdaptiveSkin
 
             self.colour = AdaptiveSkin(person=False)  # only its colour score is used
-        self.closeup = closeup
+        if not 0.0 < colour_cut <= 1.0:
+            raise ValueError(f"colour_cut must be in (0, 1], got {colour_cut}")
+        self.closeup, self.colour_cut = closeup, colour_cut
         self.long_side = long_side or int(self.record["long_side"])
         if not 32 <= self.long_side <= 4096:
             raise ValueError(f"long_side must be in 32..4096, got {self.long_side}")
@@ -181,7 +187,8 @@ class NetworkSkin:
             return p  # a close-up of skin: there may be no whole person to find
         faces = [f for f, _ in found]
         if self.colour is not None and found:
-            p = np.minimum(p, self.colour.score(image, faces=faces, meshes=[m for _, m in found]))
+            score = self.colour.score(image, faces=faces, meshes=[m for _, m in found])
+            p = np.minimum(p, np.clip(score * (self.threshold / self.colour_cut), 0.0, 1.0))
         return p if self.person is None else within_people(image, p, faces, self.person)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
