@@ -302,3 +302,21 @@ def test_one_photo_with_several_holes_shows_hole_progress(tmp_path, capsys):
     assert main([*args, str(tmp_path / "o.png")]) == 0
     err = capsys.readouterr().err
     assert "filling" in err and "2/2" in err
+
+
+def test_the_command_line_needs_no_optional_extra():
+    """A base install (no train, bench or segment extra) must still build every
+    command's parser: with yaml, torch and onnxruntime hidden, ``--help`` works."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('yaml', 'torch', 'onnx', 'onnxruntime', 'mediapipe'):\n"
+        "    sys.modules[name] = None\n"
+        "from retouch.cli.main import build_parser\n"
+        "parser, _ = build_parser()\n"
+        "parser.parse_args(['erase', 'a.jpg', '--mask', 'm.png', '-o', 'b.jpg'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
