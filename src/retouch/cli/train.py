@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib.resources import files
 from pathlib import Path
 
 from tqdm import tqdm
@@ -48,10 +47,9 @@ def add_parser(sub) -> None:
 
 
 def _add_network_parsers(tasks) -> None:
-    # The recipe folder read directly: retouch.train.config needs yaml, which only
-    # the train extra installs, and every command builds this parser.
-    recipes = files("retouch.train") / "recipes"
-    shipped = ", ".join(sorted(p.name[:-5] for p in recipes.iterdir() if p.name.endswith(".yaml")))
+    from retouch.train.config import recipe_names  # needs no train extra
+
+    shipped = ", ".join(recipe_names())
     run = tasks.add_parser(
         "run",
         help="train a network from a YAML recipe (needs the train extra: torch)",

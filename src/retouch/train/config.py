@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from retouch.train.augment import AugmentSettings
 
 __all__ = ["RECIPES", "Recipe", "Stage", "load_recipe", "recipe_names"]
@@ -92,6 +90,8 @@ def load_recipe(source: str | Path | dict, overrides: list[str] = ()) -> Recipe:
     """The recipe in ``source`` (a YAML path, a shipped recipe name, or a dict) with
     ``key=value`` overrides applied, e.g.
     ``["seed=1", "stages=[{size: 64, epochs: 1, batch: 4}]"]``."""
+    import yaml  # the train extra: imported here so that recipe_names() needs none
+
     if isinstance(source, dict):
         raw = dict(source)
     else:
