@@ -102,6 +102,43 @@ def test_recipes_load_and_overrides_are_checked():
         load_recipe("skin_u2netp_cpu", ["stages=[{size: 8, epochs: 1, batch: 1}]"])
 
 
+def test_a_recipe_extends_another_and_lists_only_what_differs(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "task: skin\ntrain_data: d\nlr: 0.01\nstages:\n  - {size: 64, epochs: 2, batch: 4}\n"
+        "augment: {jpeg: 0.3, blur: 0.2}\n"
+    )
+    (tmp_path / "child.yaml").write_text("extends: base\nlr: 0.001\naugment: {jpeg: 0}\n")
+    child = load_recipe(tmp_path / "child.yaml", ["seed=2"])
+    assert child.name == "child" and child.lr == 0.001 and child.seed == 2
+    assert child.augment.jpeg == 0 and child.augment.blur == 0.2  # merged key by key
+    assert child.stages == load_recipe(tmp_path / "base.yaml").stages
+    # A shipped parent by name, when no file of that name is beside the child.
+    (tmp_path / "gpu_like.yaml").write_text("extends: skin_u2netp_cpu\nmax_side: 400\n")
+    cpu = load_recipe("skin_u2netp_cpu")
+    assert load_recipe(tmp_path / "gpu_like.yaml").augment == cpu.augment
+    (tmp_path / "a.yaml").write_text("extends: b\n")
+    (tmp_path / "b.yaml").write_text("extends: a\n")
+    with pytest.raises(ValueError, match="extends itself: a -> b -> a"):
+        load_recipe(tmp_path / "a.yaml")
+    (tmp_path / "orphan.yaml").write_text("extends: no_such_parent\n")
+    with pytest.raises(ValueError, match="no_such_parent"):
+        load_recipe(tmp_path / "orphan.yaml")
+
+
+def test_the_later_stages_keep_the_first_stage_s_data_and_augmentation():
+    first = load_recipe("skin_u2netp_cpu")
+    for name in ("skin_u2netp_cpu_finetune", "skin_u2netp_gpu"):
+        later = load_recipe(name)
+        assert later.name == name
+        assert (later.train_data, later.selection_fraction, later.eval_size, later.augment) == (
+            first.train_data,
+            first.selection_fraction,
+            first.eval_size,
+            first.augment,
+        )
+    assert load_recipe("skin_u2netp_cpu_finetune").init == "runs/skin/best.pt"
+
+
 def test_negative_views_have_no_skin_and_no_mask():
     from retouch.segment.skin.rules import rgb_rule
     from retouch.train.augment import negative_view

@@ -3,7 +3,9 @@
 A recipe names the data, the network, the progressive-resizing schedule, the optimiser,
 the loss weights and the augmentation. ``load_recipe`` accepts a path or the name of a
 recipe shipped in ``retouch/train/recipes``; ``key.sub=value`` overrides (YAML values)
-are applied before checking, and the resolved recipe is what a run writes down.
+are applied before checking, and the resolved recipe is what a run writes down. A
+recipe may start from another with ``extends: NAME`` (a shipped name, or a path beside
+it) and list only what differs; mappings such as ``augment`` merge key by key.
 """
 
 from __future__ import annotations
@@ -67,6 +69,40 @@ def _set(tree: dict, dotted: str, value: Any) -> None:
     tree[leaf] = value
 
 
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            value = _merge(out[key], value)
+        out[key] = value
+    return out
+
+
+def _read(source: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw mapping of a recipe file, with its ``extends`` chain merged in."""
+    import yaml  # the train extra: imported here so that recipe_names() needs none
+
+    # A path, or a parent named beside the file that extends it; then a shipped name.
+    beside = seen[-1].parent if seen else None
+    here = [beside / source, beside / f"{source}.yaml"] if beside else [Path(source)]
+    found = [p for p in (*here, RECIPES / f"{source}.yaml") if p.is_file()]
+    if not found:
+        raise ValueError(f"no recipe file {source!r}; shipped recipes: {', '.join(recipe_names())}")
+    path = found[0].resolve()
+    if path in seen:
+        chain = " -> ".join(p.stem for p in (*seen, path))
+        raise ValueError(f"recipe {path.stem!r} extends itself: {chain}")
+    raw = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a recipe is a mapping of keys, not {type(raw).__name__}")
+    parent = raw.pop("extends", None)
+    if parent is not None:
+        base = _read(str(parent), (*seen, path))
+        raw = _merge({k: v for k, v in base.items() if k != "name"}, raw)
+    raw.setdefault("name", path.stem)
+    return raw
+
+
 def _build(raw: dict[str, Any]) -> Recipe:
     known = {f.name for f in dataclasses.fields(Recipe)}
     unknown = sorted(set(raw) - known)
@@ -92,18 +128,7 @@ def load_recipe(source: str | Path | dict, overrides: list[str] = ()) -> Recipe:
     ``["seed=1", "stages=[{size: 64, epochs: 1, batch: 4}]"]``."""
     import yaml  # the train extra: imported here so that recipe_names() needs none
 
-    if isinstance(source, dict):
-        raw = dict(source)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            path = RECIPES / f"{source}.yaml"
-        if not path.is_file():
-            raise ValueError(
-                f"no recipe file {source!r}; shipped recipes: {', '.join(recipe_names())}"
-            )
-        raw = yaml.safe_load(path.read_text()) or {}
-        raw.setdefault("name", path.stem)
+    raw = dict(source) if isinstance(source, dict) else _read(source)
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
