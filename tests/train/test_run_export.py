@@ -116,7 +116,23 @@ def test_fine_tune_starts_from_the_init_checkpoint(tiny_data, tmp_path):
     record = export_onnx(tune, tmp_path / "tuned.onnx")
     assert record["init"]["sha256"] == meta["init_sha256"]
     assert record["init"]["recipe"] == "tiny" and record["init"]["epoch"] == 1
-    assert "-O init=BASE/best.pt" in record["command"]
+    assert record["command"].startswith(
+        "retouch train run tiny --run RUN1 && retouch train run tiny --run RUN -O init=RUN1/best.pt"
+    )
+
+    # A third run from the second: the record goes back to the first run of the chain.
+    third = tmp_path / "third"
+    train(load_recipe({**zero_lr, "init": str(tune / "best.pt")}), third)
+    record = export_onnx(third, tmp_path / "third.onnx")
+    assert record["init"]["checkpoint"] == str(tune / "best.pt")
+    assert record["init"]["init"]["sha256"] == meta["init_sha256"]
+    assert record["command"].count("retouch train run") == 3
+    assert "--run RUN -O init=RUN2/best.pt && retouch train export RUN" in record["command"]
+
+    # A starting checkpoint overwritten since the run read it describes another network.
+    (base / "best.pt").write_bytes((tune / "best.pt").read_bytes())
+    note = export_onnx(tune, tmp_path / "again.onnx")["init"]
+    assert "changed" in note["found"] and "epoch" not in note
 
     with pytest.raises(FileNotFoundError):
         train(load_recipe({**zero_lr, "init": str(tmp_path / "nope.pt")}), tmp_path / "x")

@@ -9,6 +9,7 @@ selection score; the model card (``.md``) is written by hand from it.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -78,28 +79,56 @@ def export_onnx(
         f"retouch train export RUN -o {output.name}",
     }
     if recipe.get("init"):
-        # A fine-tune: say what it started from (the command needs that run first).
+        # A fine-tune: say what it started from, back to the first run of the chain
+        # (the command needs those runs first).
         record["init"] = _init_note(recipe["init"], meta.get("init_sha256"))
-        record["command"] = (
-            f"retouch train run {record['init']['recipe']} --run BASE && "
-            f"retouch train run {recipe['name']} --run RUN -O init=BASE/best.pt && "
-            f"retouch train export RUN -o {output.name}"
-        )
+        record["command"] = _chain_command(record, output.name)
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 
 
-def _init_note(path: str, sha256: str | None) -> dict:
-    """Where a fine-tuned run started: the checkpoint's path, sha256, recipe and epoch."""
+def _init_note(path: str, sha256: str | None, depth: int = 0) -> dict:
+    """Where a fine-tuned run started: the checkpoint's path, sha256, recipe and epoch,
+    and (nested, as ``init``) where that run started, if it was a fine-tune too. The
+    fields are read only from a file whose sha256 is the one the run recorded: a
+    checkpoint overwritten since then would describe another network."""
     note = {"checkpoint": path, "sha256": sha256, "recipe": "BASE_RECIPE"}
-    if Path(path).is_file():  # only its fields are needed, not a built network
-        base = torch.load(path, map_location="cpu", weights_only=False)
-        note.update(
-            recipe=base["recipe"]["name"],
-            epoch=base["epoch"],
-            selection_miou=base["metrics"]["selection_miou"],
-        )
+    file = Path(path)
+    if not file.is_file():
+        note["found"] = "no: the file is gone"
+        return note
+    blob = file.read_bytes()
+    if sha256 and hashlib.sha256(blob).hexdigest() != sha256:
+        note["found"] = "no: the file has changed since the run started from it"
+        return note
+    base = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=False)
+    note.update(
+        recipe=base["recipe"]["name"],
+        epoch=base["epoch"],
+        selection_miou=base["metrics"]["selection_miou"],
+    )
+    parent = base["recipe"].get("init")
+    if parent and depth < 8:  # a longer chain is a loop of files, not a recipe
+        meta = file.parent / "meta.json"
+        parent_sha = json.loads(meta.read_text()).get("init_sha256") if meta.is_file() else None
+        note["init"] = _init_note(parent, parent_sha, depth + 1)
     return note
+
+
+def _chain_command(record: dict, name: str) -> str:
+    """The commands that remake the exported run: each run of the chain from the first,
+    each started from the best checkpoint of the one before."""
+    chain, note = [record["recipe"]["name"]], record["init"]
+    while note:
+        chain.append(note["recipe"])
+        note = note.get("init")
+    chain.reverse()
+    runs = [f"RUN{i + 1}" for i in range(len(chain) - 1)] + ["RUN"]
+    steps = [f"retouch train run {chain[0]} --run {runs[0]}"] + [
+        f"retouch train run {r} --run {run} -O init={before}/best.pt"
+        for r, run, before in zip(chain[1:], runs[1:], runs[:-1], strict=True)
+    ]
+    return " && ".join([*steps, f"retouch train export RUN -o {name}"])
 
 
 def check_onnx(run_model: torch.nn.Module, onnx_path: str | Path, shape=(1, 3, 80, 112)) -> float:
