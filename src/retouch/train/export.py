@@ -75,14 +75,12 @@ def export_onnx(
         "git_commit": meta.get("git_commit", "unknown"),
         "data_fingerprint": ckpt["data_fingerprint"],
         "training_data": data_note,
-        "command": f"retouch train run {recipe['name']} --run RUN && "
-        f"retouch train export RUN -o {output.name}",
     }
     if recipe.get("init"):
         # A fine-tune: say what it started from, back to the first run of the chain
         # (the command needs those runs first).
         record["init"] = _init_note(recipe["init"], meta.get("init_sha256"))
-        record["command"] = _chain_command(record, output.name)
+    record["command"] = _command(recipe["name"], record.get("init"), output.name)
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 
@@ -115,20 +113,21 @@ def _init_note(path: str, sha256: str | None, depth: int = 0) -> dict:
     return note
 
 
-def _chain_command(record: dict, name: str) -> str:
-    """The commands that remake the exported run: each run of the chain from the first,
-    each started from the best checkpoint of the one before."""
-    chain, note = [record["recipe"]["name"]], record["init"]
-    while note:
-        chain.append(note["recipe"])
-        note = note.get("init")
+def _command(name: str, init: dict | None, output: str) -> str:
+    """The commands that remake the exported run: each run of its chain from the first
+    (``init`` notes, innermost first), each started from the best checkpoint of the one
+    before, then the export."""
+    chain = [name]
+    while init:
+        chain.append(init["recipe"])
+        init = init.get("init")
     chain.reverse()
     runs = [f"RUN{i + 1}" for i in range(len(chain) - 1)] + ["RUN"]
     steps = [f"retouch train run {chain[0]} --run {runs[0]}"] + [
         f"retouch train run {r} --run {run} -O init={before}/best.pt"
         for r, run, before in zip(chain[1:], runs[1:], runs[:-1], strict=True)
     ]
-    return " && ".join([*steps, f"retouch train export RUN -o {name}"])
+    return " && ".join([*steps, f"retouch train export RUN -o {output}"])
 
 
 def check_onnx(run_model: torch.nn.Module, onnx_path: str | Path, shape=(1, 3, 80, 112)) -> float:
