@@ -118,8 +118,11 @@ class NetworkSkin:
     the two scores is kept). ``colour_cut``: the colour score below which that check
     removes a pixel (0.5: the colour model's own cut; lower trusts the network more,
     which suits face close-ups in uneven light; higher trims more of the skin-coloured
-    clothes and wood of group photos). Neither check applies to a close-up (no face,
-    and the network calls over ``closeup`` of it skin).
+    clothes and wood of group photos). ``portrait``: a photo whose largest face spans at
+    least this share of its long side is a portrait, seen at the scale the network was
+    trained at, and skips the colour check, which there cuts shadowed necks and cheeks
+    (0: the check applies whatever the faces' size). Neither check applies to a
+    close-up (no face, and the network calls over ``closeup`` of it skin).
     """
 
     weights = "u2netp_skin"
@@ -134,6 +137,7 @@ class NetworkSkin:
         person: bool = True,
         colour: bool = True,
         colour_cut: float = 0.5,
+        portrait: float = 0.25,
         closeup: float = 0.25,
     ) -> None:
         self.session, self.record = load_network(self.weights)
@@ -148,7 +152,9 @@ class NetworkSkin:
             self.colour = AdaptiveSkin(person=False)  # only its colour score is used
         if not 0.0 < colour_cut <= 1.0:
             raise ValueError(f"colour_cut must be in (0, 1], got {colour_cut}")
-        self.closeup, self.colour_cut = closeup, colour_cut
+        if not 0.0 <= portrait <= 1.0:
+            raise ValueError(f"portrait must be in [0, 1], got {portrait}")
+        self.closeup, self.colour_cut, self.portrait = closeup, colour_cut, portrait
         self.long_side = long_side or int(self.record["long_side"])
         if not 32 <= self.long_side <= 4096:
             raise ValueError(f"long_side must be in 32..4096, got {self.long_side}")
@@ -186,7 +192,8 @@ class NetworkSkin:
         if not found and np.count_nonzero(p >= self.threshold) > self.closeup * p.size:
             return p  # a close-up of skin: there may be no whole person to find
         faces = [f for f, _ in found]
-        if self.colour is not None and found:
+        largest = max((f.size for f in faces), default=0.0) / max(image.shape[:2])
+        if self.colour is not None and found and not 0 < self.portrait <= largest:
             score = self.colour.score(image, faces=faces, meshes=[m for _, m in found])
             p = np.minimum(p, np.clip(score * (self.threshold / self.colour_cut), 0.0, 1.0))
         return p if self.person is None else within_people(image, p, faces, self.person)
