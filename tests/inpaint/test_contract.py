@@ -57,7 +57,7 @@ def test_empty_mask_returns_a_copy_and_says_so(method, noisy, caplog):
 
 
 def test_full_mask_is_a_clear_error(method, noisy):
-    with pytest.raises(InputError, match="whole image"):
+    with pytest.raises(InputError, match=r"covers the whole image \(5120 of 5120 pixels\)"):
         erase(noisy, np.full(noisy.shape[:2], 255, np.uint8), method=method)
 
 

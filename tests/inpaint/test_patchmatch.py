@@ -5,6 +5,7 @@ import pytest
 
 from retouch.core.errors import InputError
 from retouch.inpaint import erase
+from retouch.inpaint.patchmatch import _kernels as K
 from tests.conftest import square_mask, stripes
 
 
@@ -48,17 +49,63 @@ def test_patch_sizes(size):
     assert out.shape == img.shape
 
 
+def test_patch_size_changes_the_fill(rng):
+    img = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    mask = square_mask(64, 64, 20, 44, 20, 44)
+    small, large = (erase(img, mask, method="patchmatch", patch_size=p) for p in (3, 11))
+    assert np.count_nonzero(np.any(small != large, axis=2)) > 0.5 * np.count_nonzero(mask)
+
+
+def test_only_a_small_patch_fits_a_narrow_source():
+    img = np.full((64, 64, 3), (200, 30, 30), np.uint8)
+    img[:, 58:] = (30, 200, 30)  # a green strip on the right edge
+    mask = square_mask(64, 64, 20, 40, 10, 30)
+    source = np.zeros((64, 64), np.uint8)
+    source[:, 60:] = 255  # 4 columns at the edge: room for a 3x3 patch centre, not an 11x11
+    with pytest.raises(InputError, match="no 11x11 patch fits in the source area"):
+        erase(img, mask, method="patchmatch", source=source, patch_size=11)
+    out = erase(img, mask, method="patchmatch", source=source, patch_size=3)
+    assert np.array_equal(np.unique(out[mask > 0], axis=0), [[30, 200, 30]])
+
+
+@pytest.mark.parametrize("r", [1, 3, 5])
+def test_patch_distances_cover_the_whole_patch(rng, r):
+    img = rng.random((24, 24, 3), dtype=np.float32)
+    nny = np.full((24, 24), -1, np.int32)
+    nnx = nny.copy()
+    nny[9, 8], nnx[9, 8] = 14, 13
+    cost = np.zeros((24, 24), np.float32)
+    K.compute_costs(img, np.array([9], np.int32), np.array([8], np.int32), nny, nnx, cost, r)
+    a, b = img[9 - r : 10 + r, 8 - r : 9 + r], img[14 - r : 15 + r, 13 - r : 14 + r]
+    assert cost[9, 8] == pytest.approx(float(((a - b) ** 2).sum()), rel=1e-5)
+    known = rng.random((24, 24)) > 0.5
+    kn = known[9 - r : 10 + r, 8 - r : 9 + r]
+    masked = K.masked_ssd(img, known, 2.0, 9, 8, 14, 13, r, np.inf)
+    assert masked == pytest.approx(2.0 * float(((a - b) ** 2)[kn].sum()), rel=1e-5)
+
+
+@pytest.mark.parametrize("r", [1, 2])
+def test_vote_averages_every_patch_covering_a_pixel(rng, r):
+    img = rng.random((16, 16, 3), dtype=np.float32)
+    band = np.zeros((16, 16), np.int8)
+    band[4:12, 4:12] = 1  # target centres
+    nny = rng.integers(r + 2, 14 - r - 2, (16, 16)).astype(np.int32)
+    nnx = rng.integers(r + 2, 14 - r - 2, (16, 16)).astype(np.int32)
+    weight = rng.random((16, 16))
+    out = np.empty((1, 3), np.float32)
+    K.vote(img, np.array([7], np.int32), np.array([8], np.int32), band, nny, nnx, weight, r, out)
+    total, wsum = np.zeros(3), 0.0
+    for py in range(7 - r, 8 + r):
+        for px in range(8 - r, 9 + r):  # every target patch that covers (7, 8)
+            w = weight[py, px] + 1e-30
+            total += w * img[nny[py, px] + 7 - py, nnx[py, px] + 8 - px]
+            wsum += w
+    assert out[0] == pytest.approx(total / wsum, rel=1e-5)
+
+
 def test_invalid_patch_size():
-    with pytest.raises(ValueError, match="odd number"):
+    with pytest.raises(ValueError, match="patch_size must be an odd"):
         erase(stripes(), square_mask(), method="patchmatch", patch_size=4)
-
-
-def test_large_image_small_hole_only_touches_a_crop(rng):
-    img = rng.integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
-    mask = np.zeros((1200, 1600), np.uint8)
-    mask[600:620, 800:830] = 255
-    out = erase(img, mask, method="patchmatch")
-    assert np.array_equal(out[mask == 0], img[mask == 0])
 
 
 def test_progress_is_reported_per_crop():

@@ -7,6 +7,10 @@ patch; ``cost`` holds the sum of squared differences between the two patches.
 
 Random numbers come from a 64-bit LCG whose state is a local integer seeded
 explicitly by the caller, so results are deterministic for a given seed.
+
+Every kernel runs without the GIL (``nogil=True``), and the callers in ``fill`` give
+each call a bounded share of the targets, so no call lasts long: other threads keep
+running, and a cancelled fill stops at the next call.
 """
 
 from __future__ import annotations
@@ -72,50 +76,65 @@ def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _search_band(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, iters, radius, seed, r):
-    """PatchMatch on the targets of one band: propagation plus random search."""
-    state = np.int64(seed) * 2654435761 + band_id
+def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, state, r):
+    """One PatchMatch pass over the targets of one band (forward if ``step`` is 1, else
+    backward): propagation from the previous neighbours, then random search. Returns
+    the generator state, so a sweep split into consecutive pieces gives the same result."""
     n = ty.shape[0]
-    for it in range(iters):
-        step = 1 if it % 2 == 0 else -1
-        for kk in range(n):
-            k = kk if step == 1 else n - 1 - kk
-            y = ty[k]
-            x = tx[k]
-            by = nny[y, x]
-            bx = nnx[y, x]
-            bd = cost[y, x]
-            if band[y, x - step] == band_id:
-                by, bx, bd = _try(
-                    img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step, r, by, bx, bd
-                )
-            if band[y - step, x] == band_id:
-                by, bx, bd = _try(
-                    img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x], r, by, bx, bd
-                )
-            rad = radius
-            while rad >= 1:
-                state, cy, cx = _around(state, by, bx, rad)
-                by, bx, bd = _try(img, src_ok, y, x, cy, cx, r, by, bx, bd)
-                rad = rad // 2
-            nny[y, x] = by
-            nnx[y, x] = bx
-            cost[y, x] = bd
+    for kk in range(n):
+        k = kk if step == 1 else n - 1 - kk
+        y = ty[k]
+        x = tx[k]
+        by = nny[y, x]
+        bx = nnx[y, x]
+        bd = cost[y, x]
+        if band[y, x - step] == band_id:
+            by, bx, bd = _try(
+                img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step, r, by, bx, bd
+            )
+        if band[y - step, x] == band_id:
+            by, bx, bd = _try(
+                img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x], r, by, bx, bd
+            )
+        rad = radius
+        while rad >= 1:
+            state, cy, cx = _around(state, by, bx, rad)
+            by, bx, bd = _try(img, src_ok, y, x, cy, cx, r, by, bx, bd)
+            rad = rad // 2
+        nny[y, x] = by
+        nnx[y, x] = bx
+        cost[y, x] = bd
+    return state
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
-def search(img, src_ok, band, starts, ty, tx, nny, nnx, cost, iters, radius, seed, r):
-    """Run PatchMatch on each band of targets in parallel (bands never read each other)."""
+@njit(cache=True, fastmath=_FAST, nogil=True)
+def search_states(seed, n_bands):
+    """The generator state each band's search starts from."""
+    states = np.empty(n_bands, np.int64)
+    for b in range(n_bands):
+        states[b] = np.int64(seed) * 2654435761 + (b + 1)
+    return states
+
+
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
+def search(
+    img, src_ok, band, starts, ty, tx, nny, nnx, cost, step, piece, n_pieces, radius, states, r
+):
+    """PatchMatch sweep of piece ``piece`` of ``n_pieces`` of every band, bands in parallel
+    (bands never read each other). ``states`` (one int64 per band) is updated in place.
+    Sweeping the pieces in order (reversed when ``step`` is -1) is one whole sweep."""
     nb = starts.shape[0] - 1
     for b in prange(nb):
-        k0 = starts[b]
-        k1 = starts[b + 1]
-        _search_band(
-            img, src_ok, band, b + 1, ty[k0:k1], tx[k0:k1], nny, nnx, cost, iters, radius, seed, r
-        )
+        n = starts[b + 1] - starts[b]
+        k0 = starts[b] + n * piece // n_pieces
+        k1 = starts[b] + n * (piece + 1) // n_pieces
+        bty = ty[k0:k1]
+        btx = tx[k0:k1]
+        sweep = (img, src_ok, band, b + 1, bty, btx, nny, nnx, cost, step, radius)
+        states[b] = _sweep(*sweep, states[b], r)
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
     """Give every target a uniformly random valid source centre."""
     n = ty.shape[0]
@@ -128,7 +147,7 @@ def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
         nnx[ty[k], tx[k]] = src_x[j]
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def compute_costs(img, ty, tx, nny, nnx, cost, r):
     """Recompute every target's patch distance after the image changed."""
     for k in prange(ty.shape[0]):
@@ -137,7 +156,7 @@ def compute_costs(img, ty, tx, nny, nnx, cost, r):
         cost[y, x] = patch_ssd(img, y, x, nny[y, x], nnx[y, x], r, np.inf)
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def vote(img, hy, hx, band, nny, nnx, weight, r, out):
     """New value of each hole pixel: the weighted mean, over all target patches covering
     it, of the pixel their source patch has there. ``out`` (n x C) receives the values;
@@ -164,7 +183,7 @@ def vote(img, hy, hx, band, nny, nnx, weight, r, out):
             out[k, c] /= wsum
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, seed, src_y, src_x):
     """Initialise a finer level's NNF from the coarser one (both padded by ``r``).
 
@@ -236,7 +255,7 @@ def _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd):
     return by, bx, bd
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, radius, seed):
     """Onion-peel step: the best source centre for each target pixel, matched on the
     target patch's known pixels. Candidates: the matches of already-filled neighbours
@@ -291,7 +310,7 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
     return best
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def patch_weights(cost, ty, tx, inv2s2, weight):
     """weight[y, x] = exp(-cost * inv2s2) for every target centre (1 if inv2s2 == 0)."""
     for k in prange(ty.shape[0]):

@@ -12,17 +12,28 @@ low resolution is kept and texture is refined at full resolution.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import cv2
+import numba
 import numpy as np
 
+from retouch.core.cancel import check_cancelled
 from retouch.core.errors import InputError
 from retouch.inpaint.patchmatch import _kernels as K
 
 __all__ = ["PatchMatchSettings", "complete"]
 
 PEEL_TRIES = 300
+# Pixel comparisons per kernel call (targets x patch area): each call then lasts well
+# under 0.5 s, and cancellation is checked between calls. Splitting never changes results.
+CALL_WORK = 1 << 22
+# Kernels run without the GIL, so two threads (the server's workers) can run them at once.
+# numba's fallback "workqueue" threading layer aborts the process if they do (tbb and omp,
+# the usual ones, are thread-safe): under it, kernel calls take turns.
+_KERNEL_LOCK = threading.Lock()
+_take_turns: bool | None = None  # known after the first parallel kernel has run
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ def complete(
     nnf = None
     top = len(levels) - 1
     for depth, level in enumerate(reversed(levels)):
+        check_cancelled()
         frac = depth / top if top else 0.0  # a single level is the coarsest level
         n_em = round(settings.em_coarse + frac * (settings.em_fine - settings.em_coarse))
         seed = settings.seed * 1009 + depth * 101
@@ -82,6 +94,7 @@ def _pyramid(image, hole, source, r, max_levels, min_size) -> list[_Level]:
     n = max(1, min(max_levels, 1 + math.ceil(math.log2(max(widest, 1) / (2 * r + 1)))))
     imgs, holes, sources = [image.astype(np.float32)], [hole], [source]
     for _ in range(n - 1):
+        check_cancelled()
         h, w = holes[-1].shape
         if min(h, w) < 2 * min_size:
             break
@@ -141,13 +154,13 @@ def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> 
     ring = np.ones((3, 3), np.uint8)
     layer = 0
     while hole.any():
+        check_cancelled()
         border = hole & (cv2.dilate((~hole).astype(np.uint8), ring) > 0)
         if not border.any():
             border = hole
         ty, tx = (a.astype(np.int32) + r for a in np.nonzero(border))
-        best = K.peel_layer(
-            level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, tries, radius, seed + layer
-        )
+        args = (level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, tries, radius)
+        best = _run(K.peel_layer, *args, seed + layer)
         level.img[ty, tx] = level.img[best[:, 0], best[:, 1]]
         mny[ty, tx] = best[:, 0]
         mnx[ty, tx] = best[:, 1]
@@ -161,46 +174,41 @@ def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> 
 def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, seed):
     """EM iterations at one level; returns this level's NNF (padded frame)."""
     h, w = level.hole.shape
-    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
-    target = cv2.dilate(level.hole.astype(np.uint8), k) > 0
-    ty, tx = (a.astype(np.int32) + r for a in np.nonzero(target))
-    hy, hx = (a.astype(np.int32) + r for a in np.nonzero(level.hole))
-    sy, sx = (
-        a.astype(np.int32) + r for a in np.nonzero(_valid_centres(level.hole, level.source, r))
-    )
+    ty, tx, hy, hx, sy, sx = _coordinates(level, r)
     band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
+    check_cancelled()
     nny = np.full((h + 2 * r, w + 2 * r), -1, np.int32)
     nnx = nny.copy()
     cost = np.full(nny.shape, np.inf, np.float32)
     src_ok = np.zeros(nny.shape, bool)
     src_ok[sy, sx] = True
+    check_cancelled()
     if coarse is None:
-        K.random_init(sy, sx, ty, tx, nny, nnx, seed)
+        _run(K.random_init, sy, sx, ty, tx, nny, nnx, seed)
     else:
-        K.upsample_nnf(coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, sy, sx)
-        K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
+        _run(K.upsample_nnf, coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, sy, sx)
+        _costs(level.img, ty, tx, nny, nnx, cost, r)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)
     radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
     pct = settings.sigma_percentile
     for em in range(n_em):
-        K.compute_costs(level.img, ty, tx, nny, nnx, cost, r)
-        K.search(
-            level.img,
-            src_ok,
-            band,
-            starts,
-            ty,
-            tx,
-            nny,
-            nnx,
-            cost,
-            settings.search_iters + (em == 0),
-            radius,
-            seed + em,
-            r,
-        )
+        check_cancelled()
+        _costs(level.img, ty, tx, nny, nnx, cost, r)
+        field = (level.img, src_ok, band, starts, ty, tx, nny, nnx, cost)
+        _search(field, settings.search_iters + (em == 0), radius, seed + em, r)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct)
     return nny, nnx
+
+
+def _coordinates(level: _Level, r: int) -> list[np.ndarray]:
+    """ty, tx, hy, hx, sy, sx: padded-frame int32 coordinates of the target centres
+    (patches touching the hole), the hole pixels and the valid source centres."""
+    target = cv2.dilate(level.hole.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    coords = []
+    for where in (target > 0, level.hole, _valid_centres(level.hole, level.source, r)):
+        coords.extend(a.astype(np.int32) + r for a in np.nonzero(where))
+        check_cancelled()
+    return coords
 
 
 def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
@@ -209,10 +217,52 @@ def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
     sigma2 = float(np.percentile(costs, percentile)) if percentile and costs.size else 0.0
     inv2s2 = 1.0 / (2.0 * sigma2) if sigma2 > 0 else 0.0
     weight = np.zeros(cost.shape, np.float64)
-    K.patch_weights(cost, ty, tx, inv2s2, weight)
+    _run(K.patch_weights, cost, ty, tx, inv2s2, weight)
     out = np.empty((hy.size, level.img.shape[2]), np.float32)
-    K.vote(level.img, hy, hx, band, nny, nnx, weight, r, out)
+    for k0, k1 in _pieces(hy.size, r):
+        _run(K.vote, level.img, hy[k0:k1], hx[k0:k1], band, nny, nnx, weight, r, out[k0:k1])
     level.img[hy, hx] = out
+
+
+def _costs(img, ty, tx, nny, nnx, cost, r):
+    for k0, k1 in _pieces(ty.size, r):
+        _run(K.compute_costs, img, ty[k0:k1], tx[k0:k1], nny, nnx, cost, r)
+
+
+def _search(field, iters, radius, seed, r):
+    """PatchMatch sweeps, alternately forward and backward, each split into pieces
+    short enough to check for cancellation between them (the result is the same)."""
+    starts = field[3]
+    n_pieces = max(1, -(-int(np.diff(starts).max()) // _per_call(r)))
+    states = K.search_states(seed, starts.size - 1)
+    for it in range(iters):
+        step = 1 if it % 2 == 0 else -1
+        for piece in range(n_pieces) if step == 1 else reversed(range(n_pieces)):
+            check_cancelled()
+            _run(K.search, *field, step, piece, n_pieces, radius, states, r)
+
+
+def _run(kernel, *args):
+    """Call a parallel kernel; one thread at a time if the threading layer needs it."""
+    global _take_turns
+    if _take_turns is False:
+        return kernel(*args)
+    with _KERNEL_LOCK:
+        out = kernel(*args)
+        _take_turns = numba.threading_layer() == "workqueue"
+        return out
+
+
+def _per_call(r):
+    return max(1, CALL_WORK // (2 * r + 1) ** 2)
+
+
+def _pieces(n, r):
+    """Consecutive [k0, k1) ranges of ``n`` targets, one kernel call each."""
+    size = _per_call(r)
+    for k0 in range(0, n, size):
+        check_cancelled()
+        yield k0, min(n, k0 + size)
 
 
 def _bands(ty, tx, shape, n_bands=2):
