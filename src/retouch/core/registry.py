@@ -10,24 +10,16 @@ The CLI, HTTP API and web UI build their choices from these registries.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from retouch.core.errors import InputError
+from retouch.core.options import OptionSpec, option_specs
+from retouch.core.tasks import BUILTIN_TASKS, load_task
 
 __all__ = ["Method", "MethodInfo", "create", "get", "list_methods", "register", "tasks"]
-
-# Which module fills each task's registry. Imported on first use, by name, so the
-# core layer never imports the layers above it.
-TASK_MODULES: dict[str, str] = {
-    "inpaint": "retouch.inpaint",
-    "person": "retouch.segment.person",
-    "face": "retouch.segment.face",
-    "skin": "retouch.segment.skin",
-}
 
 _REGISTRY: dict[str, dict[str, MethodInfo]] = {}
 
@@ -42,6 +34,36 @@ class MethodInfo:
     impl: Callable[..., Any]
     default: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    specs: dict[str, OptionSpec] = field(default_factory=dict)
+    soft: Callable[..., Any] | None = None  # a function method's soft output, if it has one
+    weights: tuple[str, ...] = ()  # the weights records (core.weights) the method loads
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready: task, name, default, summary, options (JSON schemas), weights."""
+        return {
+            "task": self.task,
+            "name": self.name,
+            "default": self.default,
+            "summary": self.summary,
+            "options": {name: spec.json_schema() for name, spec in self.specs.items() if spec.kind},
+            "weights": list(self.weights),
+        }
+
+    def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """``options`` checked against this method: unknown names, types, ranges (InputError).
+
+        Values are converted where the spec allows (text from the command line, whole
+        floats from JSON); the result is what the method is called with.
+        """
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            valid = ", ".join(sorted(self.options)) or "none"
+            raise InputError(
+                f"{self.task} method {self.name!r} has no option "
+                f"{', '.join(map(repr, unknown))}; valid options: {valid}"
+            )
+        where = f"{self.task} method {self.name!r}"
+        return {k: self.specs[k].coerce(v, where=where) for k, v in options.items()}
 
 
 class Method:
@@ -61,32 +83,65 @@ class Method:
             return self._target(*args, **kwargs)
         return self.info.impl(*args, **{**self.options, **kwargs})
 
+    def soft(self, image: Any) -> Any:
+        """A segmenter's soft output: H x W float32 in [0, 1] (its mask is this, cut).
+
+        A method without one (a fixed colour rule) gives its 0/255 mask as 0.0/1.0.
+        """
+        import numpy as np
+
+        if self._target is not None and callable(getattr(self._target, "soft", None)):
+            out = self._target.soft(image)
+        elif self.info.soft is not None:
+            options = {k: v for k, v in self.options.items() if k in _parameters(self.info.soft)}
+            out = self.info.soft(image, **options)
+        else:
+            out = np.asarray(self(image)) >= 128
+        return np.clip(np.asarray(out, np.float32), 0.0, 1.0)
+
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"<retouch {self.info.task} method {self.name!r}{' ' + opts if opts else ''}>"
 
 
-def register(task: str, name: str, summary: str, *, default: bool = False) -> Callable:
-    """Decorator: register a function or class as method ``name`` of ``task``."""
+def register(
+    task: str,
+    name: str,
+    summary: str,
+    *,
+    default: bool = False,
+    soft: Callable[..., Any] | None = None,
+    weights: tuple[str, ...] = (),
+) -> Callable:
+    """Decorator: register a function or class as method ``name`` of ``task``.
+
+    ``soft``: for a function segmenter, the function giving its soft output (a class
+    has a ``soft`` method instead). ``weights``: names of the weights records it
+    loads (a class may say so in a ``weights`` attribute instead).
+    """
 
     def decorate(impl: Callable) -> Callable:
         methods = _REGISTRY.setdefault(task, {})
         if name in methods:
             raise RuntimeError(f"{task} method {name!r} is registered twice")
-        methods[name] = MethodInfo(task, name, summary, impl, default, _option_defaults(impl))
+        specs = option_specs(impl)
+        defaults = {k: spec.default for k, spec in specs.items()}
+        records = weights or _as_tuple(getattr(impl, "weights", ()))
+        methods[name] = MethodInfo(
+            task, name, summary, impl, default, defaults, specs, soft, records
+        )
         return impl
 
     return decorate
 
 
 def tasks() -> list[str]:
-    """Names of all tasks (each loaded on demand)."""
-    return sorted(set(TASK_MODULES) | set(_REGISTRY))
+    """Names of all tasks: the declared ones (``core.tasks``) and any other registry."""
+    return sorted(set(BUILTIN_TASKS) | set(_REGISTRY))
 
 
 def _load(task: str) -> dict[str, MethodInfo]:
-    if task not in _REGISTRY and task in TASK_MODULES:
-        importlib.import_module(TASK_MODULES[task])
+    load_task(task)
     if task not in _REGISTRY:
         raise InputError(f"unknown task {task!r}; valid tasks: {', '.join(tasks())}")
     return _REGISTRY[task]
@@ -120,21 +175,12 @@ def create(task: str, name: str | None = None, **options: Any) -> Method:
     <retouch inpaint method 'telea' radius=5>
     """
     info = get(task, name)
-    unknown = sorted(set(options) - set(info.options))
-    if unknown:
-        valid = ", ".join(sorted(info.options)) or "none"
-        raise InputError(
-            f"{task} method {info.name!r} has no option {', '.join(map(repr, unknown))}; "
-            f"valid options: {valid}"
-        )
-    return Method(info, options)
+    return Method(info, info.check_options(options))
 
 
-def _option_defaults(impl: Callable) -> dict[str, Any]:
-    """Keyword-only parameters of a function (or a class's __init__) and their defaults."""
-    sig = inspect.signature(impl.__init__ if inspect.isclass(impl) else impl)
-    return {
-        p.name: p.default
-        for p in sig.parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _parameters(fn: Callable) -> set[str]:
+    return set(inspect.signature(fn).parameters)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 
+from retouch.core.errors import InputError
+from retouch.core.options import Range
 from retouch.core.registry import register
+from retouch.inpaint.base import MAX_SEED
 from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete
 
 __all__ = ["patchmatch"]
@@ -20,20 +25,22 @@ def patchmatch(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    patch_size: int = 7,
+    patch_size: Annotated[int, Range(3, 31, odd=True)] = 7,
     source: np.ndarray | None = None,
-    seed: int = 0,
-    em_coarse: int = 8,
-    em_fine: int = 1,
+    seed: Annotated[int, Range(0, MAX_SEED)] = 0,
+    em_coarse: Annotated[int, Range(1, 100)] = 8,
+    em_fine: Annotated[int, Range(0, 100)] = 1,
 ) -> np.ndarray:
     """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.
 
     image: H x W x 3 uint8 RGB. mask: H x W uint8, 255 = fill. source: optional
     H x W uint8 mask of where patches may be copied from (255 = allowed).
+    patch_size: side of the square patches compared and copied (odd, 3 to 31).
+    em_coarse / em_fine: EM iterations at the coarsest / finest pyramid level.
     Returns H x W x 3 uint8; pixels where mask is 0 are returned unchanged.
     """
     if patch_size < 3 or patch_size % 2 == 0:
-        raise ValueError(f"patch_size must be an odd number >= 3, got {patch_size}")
+        raise InputError(f"patch_size must be an odd number >= 3, got {patch_size}")
     hole = mask > 0
     allowed = np.ones_like(hole) if source is None else source > 0
     settings = PatchMatchSettings(

@@ -62,6 +62,7 @@ class _Blaze:
 
 SHORT = _Blaze("face-detection-short", 128, ((8, 2), (16, 6)))  # faces within ~2 m
 FULL = _Blaze("face-detection-full", 192, ((4, 1),))  # faces up to ~5 m
+FACE_DETECTORS = (SHORT.model, FULL.model)  # the weights records face detection loads
 
 
 @cache

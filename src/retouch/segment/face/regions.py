@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
 from retouch.core.errors import InputError
+from retouch.core.options import OneOf
 from retouch.core.registry import create, register
+from retouch.segment.face.detect import FACE_DETECTORS
 from retouch.segment.face.mesh import face_meshes
 from retouch.segment.face.parts import PARTS, feature_mask, local, mesh_box, part_mask
 
@@ -65,7 +68,7 @@ def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray
     """Mesh skin of every face, grown by skin-coloured pixels into forehead, ears and neck."""
     from retouch.segment.skin.adaptive import AdaptiveSkin
 
-    colour = AdaptiveSkin(person=True).score(image, faces=faces, meshes=meshes) >= 0.5
+    colour = AdaptiveSkin(person=True).soft(image, faces=faces, meshes=meshes) >= 0.5
     out = np.zeros(image.shape[:2], np.uint8)
     for mesh in meshes:
         box = mesh_box(mesh, out.shape, margin=0.3, below=1.0)
@@ -84,8 +87,11 @@ def _face_skin(image: np.ndarray, meshes: list[np.ndarray], faces) -> np.ndarray
     "regions of MediaPipe's 468-point face mesh, for every face "
     "(part: skin, eyes, brows, lips, all)",
     default=True,
+    weights=(*FACE_DETECTORS, "face-mesh"),
 )
-def mesh_regions(image: np.ndarray, *, part: str = "skin", extend: bool = True) -> np.ndarray:
+def mesh_regions(
+    image: np.ndarray, *, part: Annotated[str, OneOf(PARTS)] = "skin", extend: bool = True
+) -> np.ndarray:
     """H x W uint8 0/255 mask of ``part`` of every face in ``image`` (H x W x 3 uint8 RGB).
 
     ``skin`` is the face oval without eyes, brows and lips; with ``extend`` it also

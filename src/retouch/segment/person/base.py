@@ -10,13 +10,15 @@ merged map is upsampled to full resolution with a guided filter.
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.options import Range
 from retouch.segment.face.detect import Face, detect_faces
-from retouch.segment.refine import binarize, guided_upsample, remove_specks, to_confidence
+from retouch.segment.refine import binarize, guided_upsample, remove_specks
 
 __all__ = ["PersonSegmenter", "person_box"]
 
@@ -39,8 +41,8 @@ class PersonSegmenter:
     ``threshold``: confidence above which a pixel is "person". ``per_person``: run
     the model again around each detected face. ``work_size``: longest side of the
     map the crops are merged in. ``outside``: factor on the whole-image confidence
-    away from every detected person. ``soft=True`` at call time returns the 8-bit
-    confidence instead of the 0/255 mask.
+    away from every detected person. ``soft(image)`` is the H x W float32 [0, 1]
+    confidence the mask is cut from.
     """
 
     input_side = 256
@@ -48,10 +50,10 @@ class PersonSegmenter:
     def __init__(
         self,
         *,
-        threshold: float = 0.5,
+        threshold: Annotated[float, Range(0, 1)] = 0.5,
         per_person: bool = True,
-        work_size: int = 1024,
-        outside: float = 0.6,
+        work_size: Annotated[int, Range(64, 8192)] = 1024,
+        outside: Annotated[float, Range(0, 1)] = 0.6,
     ) -> None:
         self.outside = outside
         self.threshold = threshold
@@ -63,17 +65,14 @@ class PersonSegmenter:
         implement it, resizing to and from their network's input."""
         raise NotImplementedError
 
-    def __call__(self, image: np.ndarray, *, soft: bool = False) -> np.ndarray:
-        conf = self.confidence(image)
-        if soft:
-            return to_confidence(conf)
-        mask = binarize(conf, self.threshold)
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        mask = binarize(self.soft(image), self.threshold)
         mask = remove_specks(mask, int(mask.size * 2e-4))
         if not mask.any():
             log.info("no person found in the image: the mask is empty")
         return mask
 
-    def confidence(self, image: np.ndarray, *, faces: list[Face] | None = None) -> np.ndarray:
+    def soft(self, image: np.ndarray, *, faces: list[Face] | None = None) -> np.ndarray:
         """H x W float32 [0, 1]: how sure the model is that each pixel is a person.
 
         ``faces`` (in ``image`` pixels) skips face detection when the caller has them.

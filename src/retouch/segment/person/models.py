@@ -7,6 +7,7 @@ import numpy as np
 
 from retouch.core.arrays import fit_long_side
 from retouch.core.registry import register
+from retouch.segment.face.detect import FACE_DETECTORS
 from retouch.segment.lite import invoke
 from retouch.segment.models import run_locked, runner
 from retouch.segment.person.base import PersonSegmenter
@@ -25,6 +26,8 @@ class SelfieSegmenter(PersonSegmenter):
     ai-edge-litert: the crop is stretched to the square input (as MediaPipe's graph
     does), the network's sigmoid output stretched back."""
 
+    weights = ("selfie", *FACE_DETECTORS)
+
     def forward(self, rgb: np.ndarray) -> np.ndarray:
         h, w = rgb.shape[:2]
         side = self.input_side
@@ -42,6 +45,8 @@ class SelfieSegmenter(PersonSegmenter):
 )
 class PoseSegmenter(PersonSegmenter):
     """The segmentation head of MediaPipe's pose model; empty where it finds no body."""
+
+    weights = ("pose", *FACE_DETECTORS)
 
     def forward(self, rgb: np.ndarray) -> np.ndarray:
         graph = runner(

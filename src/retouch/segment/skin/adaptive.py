@@ -15,13 +15,15 @@ docs/segmentation.md).
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.options import Range
 from retouch.core.registry import register
-from retouch.segment.face.detect import Face, detect_faces
+from retouch.segment.face.detect import FACE_DETECTORS, Face, detect_faces
 from retouch.segment.face.mesh import face_meshes
 from retouch.segment.face.parts import feature_mask, local, mesh_box, sample_pixels
 from retouch.segment.person.models import SelfieSegmenter
@@ -39,7 +41,7 @@ def within_people(
 ) -> np.ndarray:
     """``score`` (H x W float32 [0, 1]) faded out away from the people ``person`` finds
     in ``image``; unchanged when no person is found at all."""
-    conf = person.confidence(image, faces=faces)
+    conf = person.soft(image, faces=faces)
     if np.count_nonzero(conf >= 0.5) < 0.005 * conf.size:
         log.info("no person found: the skin mask is not restricted to people")
         return score
@@ -62,15 +64,17 @@ class AdaptiveSkin:
     not restricted to people.
     """
 
+    weights = ("skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
+
     def __init__(
         self,
         *,
-        prior_weight: float = 0.4,
-        threshold: float = 0.5,
-        spread: float = 4.0,
+        prior_weight: Annotated[float, Range(0, 1)] = 0.4,
+        threshold: Annotated[float, Range(0, 1)] = 0.5,
+        spread: Annotated[float, Range(0.1, 100)] = 4.0,
         person: bool = True,
         refine: bool = True,
-        closeup: float = 0.25,
+        closeup: Annotated[float, Range(0, 1)] = 0.25,
     ) -> None:
         self.closeup = closeup
         self.prior_weight = prior_weight
@@ -79,7 +83,7 @@ class AdaptiveSkin:
         self.person = SelfieSegmenter() if person else None
         self.refine = refine
 
-    def score(
+    def soft(
         self, image: np.ndarray, *, faces: list[Face] | None = None, meshes: list | None = None
     ) -> np.ndarray:
         """H x W float32 in [0, 1]: the blended skin score before the cut.
@@ -111,7 +115,7 @@ class AdaptiveSkin:
         image = check_image(image)
         faces = detect_faces(image)
         meshes = face_meshes(image, faces)
-        score = self.score(image, faces=faces, meshes=meshes)
+        score = self.soft(image, faces=faces, meshes=meshes)
         mask = np.where(score >= self.threshold, 255, 0).astype(np.uint8)
         for mesh in meshes:  # eyes, brows and lips are never skin
             box = mesh_box(mesh, mask.shape)

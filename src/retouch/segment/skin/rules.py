@@ -7,10 +7,13 @@ web app's skin tuner can move them.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.options import Range
 from retouch.core.registry import register
 
 __all__ = ["hsv", "rgb_rule", "ycrcb"]
@@ -24,12 +27,12 @@ def _to_mask(keep: np.ndarray) -> np.ndarray:
 def hsv(
     image: np.ndarray,
     *,
-    h_min: float = 0.0,
-    h_max: float = 50.0,
-    s_min: float = 0.23,
-    s_max: float = 0.68,
-    v_min: float = 0.35,
-    v_max: float = 1.0,
+    h_min: Annotated[float, Range(0, 360)] = 0.0,
+    h_max: Annotated[float, Range(0, 360)] = 50.0,
+    s_min: Annotated[float, Range(0, 1)] = 0.23,
+    s_max: Annotated[float, Range(0, 1)] = 0.68,
+    v_min: Annotated[float, Range(0, 1)] = 0.35,
+    v_max: Annotated[float, Range(0, 1)] = 1.0,
 ) -> np.ndarray:
     """Skin where hue, saturation and value fall in the given ranges.
 
@@ -50,12 +53,12 @@ def hsv(
 def ycrcb(
     image: np.ndarray,
     *,
-    y_min: int = 0,
-    y_max: int = 255,
-    cr_min: int = 133,
-    cr_max: int = 173,
-    cb_min: int = 77,
-    cb_max: int = 127,
+    y_min: Annotated[int, Range(0, 255)] = 0,
+    y_max: Annotated[int, Range(0, 255)] = 255,
+    cr_min: Annotated[int, Range(0, 255)] = 133,
+    cr_max: Annotated[int, Range(0, 255)] = 173,
+    cb_min: Annotated[int, Range(0, 255)] = 77,
+    cb_max: Annotated[int, Range(0, 255)] = 127,
 ) -> np.ndarray:
     """Skin where Y, Cr and Cb (OpenCV's 8-bit YCrCb) fall in the given ranges.
 
@@ -77,7 +80,9 @@ def ycrcb(
 @register(
     "skin", "rgb-rule", "Kovac et al. (2003) explicit RGB rule for daylight and flash lighting"
 )
-def rgb_rule(image: np.ndarray, *, lighting: str = "both") -> np.ndarray:
+def rgb_rule(
+    image: np.ndarray, *, lighting: Literal["daylight", "flash", "both"] = "both"
+) -> np.ndarray:
     """Kovac, Peer & Solina's rule: ``lighting`` is "daylight", "flash" or "both".
 
     >>> rgb_rule(np.full((1, 1, 3), (200, 140, 110), np.uint8)).item()
