@@ -4,9 +4,10 @@ MediaPipe's solution graphs cost ~4 ms of overhead per image on this machine, mo
 than the networks themselves (BlazeFace 0.7-2 ms, the selfie segmenter 2 ms, the face
 mesh 0.7 ms). A group photo runs them dozens of times, so the face detector, the face
 mesh and the selfie segmenter run here, without a graph: one cached interpreter per
-model file (checked against its record in ``models.MODELS``), its input tensor resized
-only when a new shape arrives. The pre- and post-processing the graphs did (anchors,
-letterboxing, rotated face crops) lives with each model's caller.
+model file (its weights record in ``models.MODELS``, found and checked by
+``core.weights``), its input tensor resized only when a new shape arrives. The pre- and
+post-processing the graphs did (anchors, letterboxing, rotated face crops) lives with
+each model's caller.
 
 Interpreters are not re-entrant; calls are serialised by one lock.
 """
@@ -19,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from retouch.segment.models import MissingModelError, model_path, quiet_native
+from retouch.core.weights import MissingModelError
+from retouch.segment.models import model_path, quiet_native
 
 __all__ = ["invoke"]
 

@@ -1,12 +1,13 @@
-"""The bundled MediaPipe models: their records, where they live, and the pose graph.
+"""The bundled MediaPipe models: their weights records, and the pose graph.
 
 The ``mediapipe==0.10.21`` wheel ships the .tflite files this package uses. Nothing is
-downloaded: each model is located inside the installed wheel (or in the folder named by
-``$RETOUCH_MEDIAPIPE_DIR``) and checked against its sha256 once. The face detectors,
-the face mesh and the selfie segmenter run with ai-edge-litert (``segment/lite.py``);
-the pose model runs through MediaPipe's own solution graph (its body-tracking crops are
-not re-implemented here), built lazily, cached per process and guarded by a lock (a
-graph runs one image at a time).
+downloaded: each model is a :class:`~retouch.core.weights.WeightsRecord` (registered
+here), found by ``core.weights`` (``$RETOUCH_MODEL_DIR`` first, then inside the installed
+wheel) and checked against its sha256 once. The face detectors, the face mesh and the
+selfie segmenter run with ai-edge-litert (``segment/lite.py``); the pose model runs
+through MediaPipe's own solution graph (its body-tracking crops are not re-implemented
+here), built lazily, cached per process and guarded by a lock (a graph runs one image
+at a time).
 
 mediapipe is installed without its declared dependencies (jax, opencv-contrib-python,
 ...), see ``docs/segmentation.md``::
@@ -17,100 +18,97 @@ mediapipe is installed without its declared dependencies (jax, opencv-contrib-py
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import importlib.util
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retouch.core.errors import RetouchError
+from retouch.core.weights import MissingModelError, WeightsRecord, register_weights, weights_path
 
-__all__ = ["MODELS", "MissingModelError", "ModelRecord", "model_path", "quiet_native", "runner"]
+__all__ = ["MODELS", "MissingModelError", "model_path", "quiet_native", "runner"]
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install --no-deps mediapipe==0.10.21 && pip install -e '.[segment]'"
+INSTALL_HINT = (
+    "pip install --no-deps mediapipe==0.10.21 && pip install -e '.[segment]' "
+    "(or: scripts/setup.sh segment)"
+)
 _LICENCE = "Apache-2.0 (MediaPipe model cards)"
+_SOURCE = "the mediapipe==0.10.21 wheel (Google MediaPipe)"
 
 
-class MissingModelError(RetouchError):
-    """A bundled model (or mediapipe itself) is not installed."""
+def _record(
+    name: str, folder: str, file: str, sha256: str, size: tuple[int, int], norm: str
+) -> WeightsRecord:
+    return register_weights(
+        WeightsRecord(
+            name=name,
+            file=file,
+            sha256=sha256,
+            source=_SOURCE,
+            command=INSTALL_HINT,
+            licence=_LICENCE,
+            input_size=size,
+            normalisation=norm,
+            package="mediapipe",
+            package_path=f"modules/{folder}/{file}",
+        )
+    )
 
 
-@dataclass(frozen=True)
-class ModelRecord:
-    """One model file: where it is inside the wheel, its checksum, input and provenance."""
-
-    name: str
-    file: str  # relative to the mediapipe package folder
-    sha256: str
-    input_size: tuple[int, int]  # (H, W) the network sees
-    normalisation: str
-    licence: str
-    source: str
-
-
-MODELS: dict[str, ModelRecord] = {
+MODELS: dict[str, WeightsRecord] = {
     r.name: r
     for r in (
-        ModelRecord(
+        _record(
             "selfie",
-            "modules/selfie_segmentation/selfie_segmentation.tflite",
+            "selfie_segmentation",
+            "selfie_segmentation.tflite",
             "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
             (256, 256),
             "RGB [0, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
-        ModelRecord(
+        _record(
             "selfie-landscape",
-            "modules/selfie_segmentation/selfie_segmentation_landscape.tflite",
+            "selfie_segmentation",
+            "selfie_segmentation_landscape.tflite",
             "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
             (144, 256),
             "RGB [0, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
-        ModelRecord(
+        _record(
             "face-detection-short",
-            "modules/face_detection/face_detection_short_range.tflite",
+            "face_detection",
+            "face_detection_short_range.tflite",
             "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
             (128, 128),
             "RGB [-1, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
-        ModelRecord(
+        _record(
             "face-detection-full",
-            "modules/face_detection/face_detection_full_range_sparse.tflite",
+            "face_detection",
+            "face_detection_full_range_sparse.tflite",
             "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
             (192, 192),
             "RGB [-1, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
-        ModelRecord(
+        _record(
             "face-mesh",
-            "modules/face_landmark/face_landmark.tflite",
+            "face_landmark",
+            "face_landmark.tflite",
             "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
             (192, 192),
             "RGB [0, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
-        ModelRecord(
+        _record(
             "pose",
-            "modules/pose_landmark/pose_landmark_full.tflite",
+            "pose_landmark",
+            "pose_landmark_full.tflite",
             "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
             (256, 256),
             "RGB [0, 1]",
-            _LICENCE,
-            "mediapipe==0.10.21 wheel",
         ),
     )
 }
@@ -118,7 +116,6 @@ MODELS: dict[str, ModelRecord] = {
 _lock = threading.Lock()
 _runners: dict[tuple, Any] = {}
 _warm: set[int] = set()
-_checked: set[str] = set()
 
 
 @contextlib.contextmanager
@@ -142,34 +139,12 @@ def quiet_native() -> Iterator[None]:
         os.close(saved)
 
 
-def mediapipe_dir() -> Path:
-    """The installed mediapipe package folder (or ``$RETOUCH_MEDIAPIPE_DIR``)."""
-    override = os.environ.get("RETOUCH_MEDIAPIPE_DIR")
-    if override:
-        return Path(override)
-    spec = importlib.util.find_spec("mediapipe")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingModelError(
-            f"the segmentation models need mediapipe; install it: {INSTALL_HINT}"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def model_path(name: str) -> Path:
-    """Path of bundled model ``name`` (a key of MODELS), checked against its sha256."""
-    record = MODELS[name]
-    path = mediapipe_dir() / record.file
-    if not path.is_file():
-        raise MissingModelError(f"{path}: model file missing; reinstall it: {INSTALL_HINT}")
-    if name not in _checked:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != record.sha256:
-            raise MissingModelError(
-                f"{path}: sha256 {digest[:12]}... is not the expected {record.sha256[:12]}...; "
-                f"reinstall mediapipe==0.10.21: {INSTALL_HINT}"
-            )
-        _checked.add(name)
-    return path
+    """Path of bundled model ``name`` (a key of MODELS), checked against its sha256
+    (``core.weights.weights_path``)."""
+    if name not in MODELS:
+        raise KeyError(f"no bundled model {name!r}; known: {', '.join(MODELS)}")
+    return weights_path(name)
 
 
 def runner(key: tuple, models: tuple[str, ...], build: Callable[[Any], Any]) -> Any:

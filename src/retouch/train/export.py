@@ -2,8 +2,10 @@
 
 The exported graph is ``SkinNet``: float RGB in [0, 1] (``B x 3 x H x W``, any H and W),
 normalised inside, fused P(skin) out (``B x 1 x H x W``). The record next to it (same
-name, ``.json``) holds the checksum, input contract, recipe, data fingerprint and
-selection score; the model card (``.md``) is written by hand from it.
+name, ``.json``) is a ``core.weights.WeightsRecord`` (name, file, sha256, source, the
+command that remakes it, licence, input size, normalisation) with the input contract,
+recipe, data fingerprint and selection score as further fields; the model card (``.md``)
+is written by hand from it. Put both files in ``$RETOUCH_MODEL_DIR`` to use the export.
 """
 
 from __future__ import annotations
@@ -18,18 +20,27 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from retouch.core.weights import WeightsRecord
 from retouch.train.loop import load_checkpoint
 from retouch.train.u2net import count_parameters
 
-__all__ = ["check_onnx", "export_onnx"]
+__all__ = ["check_onnx", "export_onnx", "source_note"]
 
 OPSET = 17
 
 
 def export_onnx(
-    run: str | Path, output: str | Path, *, checkpoint: str = "best", data_note: str = ""
+    run: str | Path,
+    output: str | Path,
+    *,
+    checkpoint: str = "best",
+    data_note: str = "",
+    licence: str = "",
 ) -> dict:
-    """Write ``output`` (.onnx) and ``output`` with ``.json`` (its record); returns the record."""
+    """Write ``output`` (.onnx) and ``output`` with ``.json`` (its weights record, loadable
+    with ``WeightsRecord.from_json``); returns the record as written.
+
+    ``licence`` defaults to: ours like the code, under the training data's terms."""
     run, output = Path(run), Path(output)
     path = run / f"{checkpoint}.pt"
     if not path.is_file():
@@ -57,14 +68,19 @@ def export_onnx(
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     recipe = ckpt["recipe"]
     record = {
+        "name": output.stem,
         "file": output.name,
         "sha256": digest,
+        "input_size": None,  # any H and W
+        "normalisation": "ImageNet mean/std, inside the graph",
+        "licence": licence
+        or f"weights: ours (Apache-2.0, as the code), learned from {recipe.get('train_data')}, "
+        "whose terms apply",
         "bytes": output.stat().st_size,
         "arch": ckpt["arch"],
         "parameters": count_parameters(model),
         "input": "image: B x 3 x H x W float32 RGB in [0, 1], any H and W",
         "output": "skin: B x 1 x H x W float32 P(skin) in [0, 1]",
-        "normalisation": "ImageNet mean/std, inside the graph",
         "long_side": recipe["eval_size"],
         "threshold": 0.5,
         "opset": OPSET,
@@ -80,9 +96,27 @@ def export_onnx(
         # A fine-tune: say what it started from, back to the first run of the chain
         # (the command needs those runs first).
         record["init"] = _init_note(recipe["init"], meta.get("init_sha256"))
+    record["source"] = source_note(record)
     record["command"] = _command(recipe["name"], record.get("init"), output.name)
+    record = WeightsRecord.from_dict(record).to_dict()  # one schema: the record's fields first
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
+
+
+def source_note(record: dict) -> str:
+    """Where an exported network comes from, in words: its recipe (and the runs it was
+    fine-tuned from), training data, data fingerprint and commit."""
+    recipe, init, chain = record["recipe"], record.get("init"), []
+    while init:
+        chain.append(init["recipe"])
+        init = init.get("init")
+    started = f", fine-tuned from {' <- '.join(chain)}" if chain else ""
+    commit = record["git_commit"]
+    commit = commit[:7] + ("-dirty" if commit.endswith("-dirty") else "")
+    return (
+        f"trained by retouch: recipe {recipe['name']}{started}, on {recipe.get('train_data')} "
+        f"(data fingerprint {record['data_fingerprint'][:12]}...), git {commit}"
+    )
 
 
 def _init_note(path: str, sha256: str | None, depth: int = 0) -> dict:

@@ -3,29 +3,48 @@
 The table holds two 32 x 32 x 32 RGB histograms (pixel counts of skin and of
 non-skin pixels in ``../shared/data/skin/train``) and the decision threshold
 chosen on a held-out fifth of that set. ``retouch train skin-color`` rebuilds it;
-``skin_color_rgb32.md`` is its model card and ``skin_color_rgb32.json`` its record.
+``skin_color_rgb32.md`` is its model card and ``skin_color_rgb32.json`` its weights
+record (``core.weights``: ``$RETOUCH_MODEL_DIR/skin_color_rgb32.npz`` replaces it).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.options import Range
 from retouch.core.registry import register
-from retouch.segment.models import MissingModelError
+from retouch.core.weights import (
+    MissingModelError,
+    WeightsRecord,
+    file_sha256,
+    find_weights,
+    install_path,
+    record_beside,
+    register_weights,
+    verify,
+    weights_path,
+)
 
 __all__ = ["BINS", "ColorTable", "bayes", "bin_index", "load_table", "table_path"]
 
 BINS = 32
 _SHIFT = 3  # 256 / 32 levels per bin
 TABLE_NAME = "skin_color_rgb32.npz"
+WEIGHTS = register_weights(
+    WeightsRecord.from_json(
+        Path(__file__).with_name("skin_color_rgb32.json"),
+        package="retouch",
+        package_path=f"segment/skin/{TABLE_NAME}",
+    )
+).name
 
 
 @dataclass(frozen=True)
@@ -64,38 +83,32 @@ def bin_index(image: np.ndarray) -> np.ndarray:
 
 
 def table_path() -> Path:
-    """The committed table, or ``$RETOUCH_SKIN_TABLE`` when set."""
-    return Path(os.environ.get("RETOUCH_SKIN_TABLE") or Path(__file__).with_name(TABLE_NAME))
+    """Where the table is read from (``core.weights``: ``$RETOUCH_MODEL_DIR`` first, then
+    the committed one), or where a new one goes when there is none."""
+    return find_weights(WEIGHTS) or install_path(WEIGHTS)
 
 
 @cache
 def load_table(path: str | None = None) -> ColorTable:
-    """Load the colour table (cached). Raises MissingModelError naming the command to build it."""
-    path = Path(path) if path else table_path()
-    if not path.is_file():
-        raise MissingModelError(
-            f"{path}: the skin colour table is missing; build it with "
-            "`retouch train skin-color --data ../shared/data/skin/train`"
-        )
-    _check_record(path)
+    """Load the colour table (cached): ``path``, else the one ``core.weights`` finds.
+
+    The file is checked against its record (the ``.json`` beside it; the registered one
+    for the committed table). Raises MissingModelError naming the command to build it.
+    """
+    if path is None:
+        path = weights_path(WEIGHTS)
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise MissingModelError(
+                f"{path}: the skin colour table is missing; build it with "
+                "`retouch train skin-color --data ../shared/data/skin/train`"
+            )
+        record = record_beside(path)
+        if record is not None:
+            verify(path, record)
     with np.load(path) as data:
         return ColorTable(data["skin"], data["other"], float(data["threshold"]))
-
-
-def _check_record(path: Path) -> None:
-    """Compare the table with the sha256 of its record (``.json`` beside it), if any."""
-    import hashlib
-
-    record = path.with_suffix(".json")
-    if not record.is_file():
-        return
-    expected = json.loads(record.read_text()).get("sha256")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if expected and digest != expected:
-        raise MissingModelError(
-            f"{path}: sha256 {digest[:12]}... does not match its record {record.name} "
-            f"({expected[:12]}...); rebuild both with `retouch train skin-color`"
-        )
 
 
 @cache
@@ -113,9 +126,14 @@ def skin_probability(image: np.ndarray, *, smoothing: float = 1.0) -> np.ndarray
     "bayes",
     "skin / non-skin RGB histogram model learned from skin/train "
     "(Jones & Rehg); `retouch train skin-color` rebuilds it",
+    soft=lambda image, smoothing=1.0: skin_probability(image, smoothing=smoothing),
+    weights=(WEIGHTS,),
 )
 def bayes(
-    image: np.ndarray, *, threshold: float | None = None, smoothing: float = 1.0
+    image: np.ndarray,
+    *,
+    threshold: Annotated[float, Range(0, 1)] | None = None,
+    smoothing: Annotated[float, Range(0, 1000)] = 1.0,
 ) -> np.ndarray:
     """H x W uint8 0/255: pixels whose colour is skin with P >= ``threshold``.
 
@@ -127,14 +145,14 @@ def bayes(
 
 
 def write_table(path: Path, table: ColorTable, record: dict) -> None:
-    """Write the table (.npz) and its record (.json with the file's sha256)."""
-    import hashlib
-
+    """Write the table (.npz) and its weights record (.json with the file's sha256)."""
     np.savez_compressed(
         path,
         skin=table.skin.astype(np.uint32),
         other=table.other.astype(np.uint32),
         threshold=np.float32(table.threshold),
     )
-    record = {**record, "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    path = Path(path)
+    fields = {"name": path.stem, "file": path.name, "sha256": file_sha256(path)}
+    meta = WeightsRecord.from_dict({**record, **fields}).to_dict()
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")

@@ -1,10 +1,11 @@
 """Skin segmentation by our own trained network (U^2-NetP), run with onnxruntime.
 
-The weights (``u2netp_skin.onnx``), their record (``.json``: checksum, input contract,
-recipe, data fingerprint) and model card (``.md``) ship in this folder; they were made
+The weights (``u2netp_skin.onnx``), their weights record (``.json``, a
+``core.weights.WeightsRecord``: checksum, input contract, recipe, data fingerprint, the
+command that made them) and model card (``.md``) ship in this folder; they were made
 by ``retouch train run skin_u2netp_cpu``, ``skin_u2netp_cpu_finetune`` from that run
-and ``retouch train export`` (no torch needed here). ``$RETOUCH_NET_DIR`` relocates
-the folder the weights are read from.
+and ``retouch train export`` (no torch needed here). ``$RETOUCH_MODEL_DIR`` holding a
+``u2netp_skin.onnx`` (with its ``.json`` record, as the export writes it) replaces them.
 
 Default: one pass with the photo's longer side at the record's ``long_side`` (256),
 P(skin) upsampled along the photo's edges (guided filter). Where the photo has faces,
@@ -17,52 +18,58 @@ with a smooth window, averaged with the whole-image pass (slower, finer on big p
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image, fit_long_side
+from retouch.core.options import Range
 from retouch.core.registry import register
-from retouch.segment.models import MissingModelError
+from retouch.core.weights import (
+    MissingModelError,
+    WeightsRecord,
+    find_weights,
+    install_path,
+    register_weights,
+    resolve,
+)
+from retouch.segment.face.detect import FACE_DETECTORS
 from retouch.segment.refine import guided_upsample
 
 __all__ = ["NetworkSkin", "load_network", "net_dir", "tile_weights"]
 
+register_weights(
+    WeightsRecord.from_json(
+        Path(__file__).with_name("u2netp_skin.json"),
+        package="retouch",
+        package_path="segment/skin/u2netp_skin.onnx",
+    )
+)
+
 
 def net_dir() -> Path:
-    """Where the network files are read from: ``$RETOUCH_NET_DIR`` or this package folder."""
-    return Path(os.environ.get("RETOUCH_NET_DIR") or Path(__file__).parent)
+    """The folder ``u2netp_skin.onnx`` is read from (see ``core.weights``)."""
+    return (find_weights("u2netp_skin") or install_path("u2netp_skin")).parent
 
 
 @cache
-def load_network(name: str) -> tuple[object, dict]:
-    """(onnxruntime session, record) for ``name`` (e.g. ``u2netp_skin``), checked against
-    the record's sha256 once. Raises MissingModelError naming what provides it."""
-    path, meta = net_dir() / f"{name}.onnx", net_dir() / f"{name}.json"
-    if not path.is_file() or not meta.is_file():
-        raise MissingModelError(
-            f"{path}: the network is missing; it ships with retouch, or rebuild it with "
-            "`retouch train run skin_u2netp_cpu --run RUN && retouch train export RUN -o "
-            f"{path}` (docs/training.md)"
-        )
+def load_network(name: str) -> tuple[object, WeightsRecord]:
+    """(onnxruntime session, weights record) for ``name`` (e.g. ``u2netp_skin``), checked
+    against the record's sha256. Raises MissingModelError naming the command that
+    provides it."""
+    path, record = resolve(name)
     try:
         import onnxruntime as ort
     except ImportError as exc:
         raise MissingModelError(
             "onnxruntime is not installed: pip install -e '.[segment]'"
         ) from exc
-    record = json.loads(meta.read_text())
-    blob = path.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != record["sha256"]:
-        raise MissingModelError(f"{path}: sha256 does not match {meta.name}; reinstall retouch")
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    session = ort.InferenceSession(blob, opts, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     return session, record
 
 
@@ -125,20 +132,20 @@ class NetworkSkin:
     close-up (no face, and the network calls over ``closeup`` of it skin).
     """
 
-    weights = "u2netp_skin"
+    weights = ("u2netp_skin", "skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
 
     def __init__(
         self,
         *,
-        long_side: int = 0,
-        threshold: float = 0.5,
+        long_side: Annotated[int, Range(0, 4096)] = 0,
+        threshold: Annotated[float, Range(0, 1)] = 0.5,
         tiles: bool = False,
         refine: bool = True,
         person: bool = True,
         colour: bool = True,
-        colour_cut: float = 0.5,
-        portrait: float = 0.25,
-        closeup: float = 0.25,
+        colour_cut: Annotated[float, Range(0.01, 1)] = 0.5,
+        portrait: Annotated[float, Range(0, 1)] = 0.25,
+        closeup: Annotated[float, Range(0, 1)] = 0.25,
     ) -> None:
         self.session, self.record = load_network(self.weights)
         self.person = self.colour = None
@@ -155,12 +162,12 @@ class NetworkSkin:
         if not 0.0 <= portrait <= 1.0:
             raise ValueError(f"portrait must be in [0, 1], got {portrait}")
         self.closeup, self.colour_cut, self.portrait = closeup, colour_cut, portrait
-        self.long_side = long_side or int(self.record["long_side"])
+        self.long_side = long_side or int(self.record.extra["long_side"])
         if not 32 <= self.long_side <= 4096:
             raise ValueError(f"long_side must be in 32..4096, got {self.long_side}")
         self.threshold, self.tiles, self.refine = threshold, tiles, refine
 
-    def probability(self, image: np.ndarray) -> np.ndarray:
+    def soft(self, image: np.ndarray) -> np.ndarray:
         """P(skin), H x W float32 in [0, 1]."""
         image = check_image(image)
         p = self._network(image)
@@ -194,9 +201,9 @@ class NetworkSkin:
         faces = [f for f, _ in found]
         largest = max((f.size for f in faces), default=0.0) / max(image.shape[:2])
         if self.colour is not None and found and not 0 < self.portrait <= largest:
-            score = self.colour.score(image, faces=faces, meshes=[m for _, m in found])
+            score = self.colour.soft(image, faces=faces, meshes=[m for _, m in found])
             p = np.minimum(p, np.clip(score * (self.threshold / self.colour_cut), 0.0, 1.0))
         return p if self.person is None else within_people(image, p, faces, self.person)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        return np.where(self.probability(image) >= self.threshold, 255, 0).astype(np.uint8)
+        return np.where(self.soft(image) >= self.threshold, 255, 0).astype(np.uint8)

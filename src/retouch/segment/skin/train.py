@@ -89,8 +89,14 @@ def learn_color_table(
 
 
 def _record(table: ColorTable, data: Path, images: int, smoothing: float) -> dict:
-    """The table's provenance record (its sha256 is added when the file is written)."""
+    """The table's weights record (``core.weights.WeightsRecord`` fields, then its
+    provenance); name, file and sha256 are added when the file is written."""
     return {
+        "source": f"built by retouch (retouch train skin-color) from {data} ({images} images)",
+        "command": f"retouch train skin-color --data {data}",
+        "licence": "aggregate colour counts of research-use data; see the model card",
+        "input_size": None,
+        "normalisation": "RGB uint8, 8 levels a bin (32 bins a channel); no scaling",
         "model": "skin colour histograms, RGB 32x32x32 bins, P(skin|colour) >= threshold",
         "threshold": table.threshold,
         "smoothing_bins": smoothing,
@@ -99,7 +105,5 @@ def _record(table: ColorTable, data: Path, images: int, smoothing: float) -> dic
         "other_pixels": int(table.other.sum()),
         "data": str(data),
         "data_sources": DATA_SOURCES,
-        "licence": "aggregate colour counts of research-use data; see the model card",
-        "command": f"retouch train skin-color --data {data}",
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
