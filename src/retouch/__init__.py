@@ -16,22 +16,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from retouch.core.cancel import Cancelled
 from retouch.core.errors import InputError, LimitError, OutputError, RetouchError
 from retouch.core.io import read_image, read_mask, write_image, write_mask
-from retouch.core.registry import create, list_methods
+from retouch.core.registry import Method, create, list_methods
+from retouch.core.weights import MissingModelError, WeightsMismatchError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cancelled",
     "InputError",
     "LimitError",
+    "Method",
+    "MissingModelError",
     "OutputError",
     "RetouchError",
+    "WeightsMismatchError",
     "create",
     "erase",
     "list_methods",
     "read_image",
     "read_mask",
+    "segment",
     "write_image",
     "write_mask",
 ]
@@ -40,13 +47,45 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def erase(image: np.ndarray, mask: np.ndarray, *, method: str = "patchmatch", **options: Any):
+def erase(image: np.ndarray, mask: np.ndarray, *, method: str | None = None, **options: Any):
     """Fill the 255 pixels of ``mask`` in ``image``; see ``retouch.inpaint.erase``.
 
-    Options: ``dilate_px``, ``seed``, ``source`` (mask of allowed source pixels),
-    ``context``, ``progress``, and the method's own (``patch_size`` for patchmatch,
-    ``radius`` for telea/ns).
+    image: H x W x 3 uint8 RGB; mask: H x W uint8, 255 = fill. ``method``: an inpaint
+    method (``retouch methods inpaint``), None for the registry's default. Options:
+    ``dilate_px``, ``seed``, ``source`` (mask of allowed source pixels), ``context``,
+    ``progress``, and the method's own (``patch_size`` for patchmatch, ``radius`` for
+    telea/ns). Returns H x W x 3 uint8; pixels outside the (dilated) mask unchanged.
     """
     from retouch.inpaint import erase as _erase
 
     return _erase(image, mask, method=method, **options)
+
+
+def _segment(
+    task: str,
+    image: np.ndarray,
+    *,
+    method: str | None = None,
+    soft: bool = False,
+    **options: Any,
+) -> np.ndarray:
+    """The mask of segmentation task ``task`` (``"person"``, ``"face"``, ``"skin"``).
+
+    image: H x W x 3 uint8 RGB. Returns H x W uint8 0/255 (255 = found), or with
+    ``soft=True`` the H x W float32 [0, 1] map the mask is cut from (confidence,
+    probability; a method without one gives its mask as 0.0/1.0). ``method`` and
+    ``options`` as in ``create``; to run one model on many photos, ``create`` it once.
+
+    >>> retouch.segment("skin", image, method="hsv").dtype  # doctest: +SKIP
+    dtype('uint8')
+    """
+    from retouch.core.tasks import get_task
+
+    spec = get_task(task)
+    if spec.returns != "mask":
+        raise InputError(f"{task} is not a segmentation task; it returns an {spec.returns}")
+    model = create(task, method, **options)
+    return model.soft(image) if soft else model(image)
+
+
+segment = _segment  # once retouch.segment (the package) is imported, it is callable too

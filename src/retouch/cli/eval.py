@@ -12,8 +12,6 @@ from tqdm import tqdm
 from retouch.cli.batch import add_option_argument, parse_options
 from retouch.core.errors import InputError
 
-TASKS = ("skin", "person", "face")
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -24,7 +22,9 @@ def add_parser(sub) -> None:
         "averaged), F1, precision, recall, seconds per image and the "
         "5 worst images.",
     )
-    p.add_argument("task", choices=TASKS)
+    from retouch.core.tasks import all_tasks
+
+    p.add_argument("task", choices=[t.name for t in all_tasks() if t.ground_truth])
     p.add_argument("--data", required=True, type=Path, help="folder with images/ and masks/")
     p.add_argument(
         "--method",
