@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from retouch.bench.metrics import PeakMemory, psnr, ssim
+from tests.conftest import need_module
 
 
 def test_psnr_by_hand():
@@ -29,8 +30,9 @@ def test_peak_memory_sees_a_large_allocation():
     assert 60 < mem.peak_mb < 200
 
 
+@pytest.mark.slow  # loads torch and the EfficientNet features
 def test_perceptual_distance_orders_degradations(rng):
-    pytest.importorskip("torch", reason="the perceptual distance needs the bench extra")
+    need_module("torch", "the perceptual distance needs the bench extra: pip install -e '.[bench]'")
     from retouch.bench.perceptual import perceptual_distance
 
     yy, xx = np.mgrid[0:96, 0:96]

@@ -1,41 +1,31 @@
-"""Fixtures for the segmentation tests: synthetic images and the shared data folder.
+"""Fixtures for the segmentation tests: synthetic images and the segment extra.
 
-Tests that need ``../shared/data`` (real photos with ground truth) skip with a
-reason when it is absent; CI has it. Tests that need the bundled MediaPipe
-models skip with a reason when mediapipe is not installed.
+Tests that need ``../shared/data`` use the ``shared_data`` fixture of
+``tests/conftest.py`` and carry the ``quality`` marker. Tests that run the bundled
+MediaPipe models or our trained network use ``segment_extra``. Both skip with the
+reason outside CI and fail in CI (``tests.conftest.need``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from retouch.core.io import read_image
+from tests.conftest import have_data, need
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 SKIN_COLOUR = (224, 172, 138)
 BLUE = (30, 60, 200)
+INSTALL = "pip install --no-deps mediapipe==0.10.21 && pip install -e '.[segment]'"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """``../shared/data`` from the repository root, or skip with the reason."""
-    path = SHARED.resolve()
-    if not (path / "README.md").is_file():
-        pytest.skip(f"the shared data folder {path} is absent (real-photo tests run in CI)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def mediapipe_installed() -> None:
-    if importlib.util.find_spec("mediapipe") is None:
-        pytest.skip(
-            "mediapipe is not installed: pip install --no-deps mediapipe==0.10.21 "
-            "&& pip install -e '.[segment]'"
-        )
+def segment_extra() -> None:
+    """mediapipe (its wheel holds the model files), ai-edge-litert and onnxruntime."""
+    for name in ("mediapipe", "ai_edge_litert", "onnxruntime"):
+        need(importlib.util.find_spec(name) is not None, f"{name} is not installed: {INSTALL}")
 
 
 @pytest.fixture
@@ -54,10 +44,10 @@ def grey() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def photo() -> np.ndarray:
-    """A real portrait (astronaut, 256 x 256) when the shared data is there, else a
-    synthetic scene, so the contract tests run everywhere."""
-    path = SHARED.resolve() / "people" / "astronaut.jpg"
-    if path.is_file():
+    """A real portrait (astronaut, 256 x 256) when the shared data is there (always in
+    CI), else a synthetic scene, so the contract tests run everywhere."""
+    path = have_data("people", "astronaut.jpg")
+    if path is not None:
         return read_image(path)[::2, ::2].copy()
     image = np.zeros((96, 80, 3), np.uint8)
     image[:] = BLUE

@@ -10,7 +10,7 @@ import pytest
 from retouch.cli.main import main
 from retouch.core.io import read_image, read_mask, write_image, write_mask
 
-pytestmark = pytest.mark.usefixtures("mediapipe_installed")
+pytestmark = pytest.mark.usefixtures("segment_extra")
 
 
 @pytest.fixture
@@ -49,12 +49,21 @@ def test_mask_commands_write_full_size_masks(command, photo_file, photo, tmp_pat
 
 
 def test_overlay_and_folders(photo_file, tmp_path):
+    """A folder in, a folder of PNG overlays out: the photo tinted where the mask is."""
+    from retouch.segment.refine import overlay
+
+    (photo_file.parent / "notes.txt").write_text("not a photo")
     out = tmp_path / "overlays"
     assert main(["skin", str(photo_file.parent), "-o", str(out), "--overlay"]) == 0
+    assert [p.name for p in out.iterdir()] == ["photo.png"]
+    assert main(["skin", str(photo_file), "-o", str(tmp_path / "mask.png")]) == 0
+    mask, rgb = read_mask(tmp_path / "mask.png"), read_image(photo_file)
     written = read_image(out / "photo.png")
-    assert written.shape[:2] == read_image(photo_file).shape[:2]
+    assert mask.any() and np.array_equal(written, overlay(rgb, mask))
+    assert (written != rgb).any(axis=2).mean() > 0.8 * (mask > 0).mean()  # it shows the mask
 
 
+@pytest.mark.quality
 def test_person_cutout_has_a_soft_alpha(shared_data, photo_file, photo, tmp_path):
     """Needs a real person (the astronaut), hence the shared data."""
     from retouch.core.io import load_image

@@ -17,7 +17,7 @@ METHODS = [(t, m.name) for t in TASKS for m in list_methods(t)]
 
 
 @pytest.mark.parametrize(("task", "name"), METHODS)
-def test_contract(task, name, photo, mediapipe_installed):
+def test_contract(task, name, photo, segment_extra):
     method = create(task, name)
     before = photo.copy()
     first = method(photo)
@@ -29,14 +29,15 @@ def test_contract(task, name, photo, mediapipe_installed):
 
 
 @pytest.mark.parametrize(("task", "name"), METHODS)
-def test_odd_sizes(task, name, mediapipe_installed):
+def test_odd_sizes(task, name, segment_extra):
     for shape in ((1, 1, 3), (7, 300, 3), (301, 5, 3)):
         mask = create(task, name)(np.full(shape, 90, np.uint8))
         assert mask.shape == shape[:2] and mask.dtype == np.uint8
+        assert set(np.unique(mask)) <= {0, 255}, shape
 
 
 @pytest.mark.parametrize(("task", "name"), METHODS)
-def test_bad_input(task, name, mediapipe_installed):
+def test_bad_input(task, name, segment_extra):
     method = create(task, name)
     for bad in (
         np.zeros((8, 8), np.uint8),
@@ -49,5 +50,5 @@ def test_bad_input(task, name, mediapipe_installed):
 
 
 @pytest.mark.parametrize(("task", "name"), [m for m in METHODS if m[0] != "skin"])
-def test_no_person_or_face_gives_an_empty_mask(task, name, skin_patch, mediapipe_installed):
+def test_no_person_or_face_gives_an_empty_mask(task, name, skin_patch, segment_extra):
     assert not create(task, name)(skin_patch).any()

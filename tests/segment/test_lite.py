@@ -66,7 +66,7 @@ def test_crop_matrix_takes_crop_pixels_back_to_the_image(angle, side):
     assert np.abs(back - dot).max() < side / 192 + 1  # within a crop pixel
 
 
-def test_litert_missing_names_the_install(monkeypatch, mediapipe_installed):
+def test_litert_missing_names_the_install(monkeypatch, segment_extra):
     real_import = builtins.__import__
 
     def no_litert(name, *args, **kwargs):
@@ -80,7 +80,8 @@ def test_litert_missing_names_the_install(monkeypatch, mediapipe_installed):
         lite.invoke("face-mesh", np.zeros((1, 192, 192, 3), np.float32))
 
 
-def test_a_face_is_found_the_same_whole_or_in_a_tile(shared_data, mediapipe_installed):
+@pytest.mark.quality
+def test_a_face_is_found_the_same_whole_or_in_a_tile(shared_data, segment_extra):
     """The decoding undoes the letterbox and adds the tile offset: the astronaut's face
     found in the whole photo and in a 300 px tile around it lands in the same place."""
     image = read_image(shared_data / "people" / "astronaut.jpg")
@@ -96,7 +97,7 @@ def test_a_face_is_found_the_same_whole_or_in_a_tile(shared_data, mediapipe_inst
     assert inside.mean() > 0.95
 
 
-def test_the_mesh_refuses_a_crop_without_a_face(mediapipe_installed):
+def test_the_mesh_refuses_a_crop_without_a_face(segment_extra):
     kps = np.array([[40, 50], [60, 50], [50, 60], [50, 70], [30, 50], [70, 50]], np.float32)
     grey = np.full((120, 120, 3), 128, np.uint8)
     assert mesh_for_face(grey, Face((30, 30, 70, 70), 0.9, kps)) is None

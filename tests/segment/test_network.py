@@ -15,6 +15,9 @@ from retouch.segment.models import MissingModelError
 from retouch.segment.skin import network
 from retouch.segment.skin.network import NetworkSkin, load_network, net_dir, tile_weights
 
+# Running the network needs onnxruntime; its default checks need the face and person models.
+pytestmark = pytest.mark.usefixtures("segment_extra")
+
 
 def test_shipped_weights_match_their_record():
     record = json.loads((net_dir() / "u2netp_skin.json").read_text())
@@ -62,6 +65,7 @@ def test_tile_window_is_smooth_and_positive():
     assert w[8, 8] > w[0, 0] and np.allclose(w, w.T) and np.allclose(w, w[::-1, ::-1])
 
 
+@pytest.mark.slow
 def test_tiled_mode_keeps_the_contract():
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)
@@ -81,6 +85,8 @@ def test_options_are_checked():
         NetworkSkin(portrait=1.5)
 
 
+@pytest.mark.quality
+@pytest.mark.slow
 def test_shipped_weights_on_dev_photos(shared_data):
     """Every 8th photo of skin/dev (20 photos) at the default setting: 0.845 when
     measured; the full-set score is in the README."""
@@ -91,6 +97,7 @@ def test_shipped_weights_on_dev_photos(shared_data):
     assert result.mean("iou") >= 0.82
 
 
+@pytest.mark.quality
 def test_context_cuts_false_skin_on_group_photos(shared_data):
     """On family photos the bare network marks skin-coloured clothes, wood and brick;
     the default checks (the faces' own colour, within people) must remove much of it
@@ -101,15 +108,21 @@ def test_context_cuts_false_skin_on_group_photos(shared_data):
 
     dev = shared_data / "skin" / "dev"
     bare, default = NetworkSkin(person=False, colour=False), NetworkSkin()
-    for name in ("pratheepan_friends", "pratheepan_large_Chapman-family"):
+    # Absolute recall floors, so a network that loses skin cannot pass by losing it
+    # with and without the checks alike. Measured 2026-12-01 with the shipped weights
+    # (sha256 963ce61e7347...): recall 0.922 (friends) and 0.773 (Chapman family).
+    recall_floor = {"pratheepan_friends": 0.90, "pratheepan_large_Chapman-family": 0.75}
+    for name, floor in recall_floor.items():
         image = read_image(dev / "images" / f"{name}.jpg")
         truth = read_mask(dev / "masks" / f"{name}.png")
         iou, _, precision, recall = score_masks(default(image), truth)
         bare_iou, _, bare_precision, bare_recall = score_masks(bare(image), truth)
         assert precision > bare_precision + 0.15 and iou > bare_iou + 0.15, name
-        assert recall > bare_recall - 0.06, name
+        assert recall > bare_recall - 0.06, (name, recall, bare_recall)  # the checks keep it
+        assert recall > floor, (name, recall)
 
 
+@pytest.mark.quality
 def test_a_lower_colour_cut_trims_less(shared_data):
     """``colour_cut`` moves the colour check between a soft veto and a hard one: the
     skin kept at a lower cut contains the skin kept at a higher one, and on a photo
@@ -123,6 +136,8 @@ def test_a_lower_colour_cut_trims_less(shared_data):
     assert soft.sum() > hard.sum() * 1.02
 
 
+@pytest.mark.quality
+@pytest.mark.slow
 def test_portraits_skip_the_colour_check(shared_data):
     """Where a face spans over a quarter of the photo's long side, the colour check cut
     the shadowed neck and cheek (skin/train sfa_579: recall 0.64 with it, 0.96

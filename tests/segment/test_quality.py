@@ -10,7 +10,8 @@ import pytest
 
 from retouch.segment.evaluate import evaluate
 
-pytestmark = [pytest.mark.quality, pytest.mark.usefixtures("mediapipe_installed")]
+# Every test here scores a whole dev set: 4 s (face parts) to 200 s (u2netp on skin/dev).
+pytestmark = [pytest.mark.quality, pytest.mark.slow, pytest.mark.usefixtures("segment_extra")]
 
 SKIN_BARS = {"adaptive": 0.70, "bayes": 0.70, "ycrcb": 0.69, "rgb-rule": 0.68, "hsv": 0.62}
 

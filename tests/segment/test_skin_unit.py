@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pytest
 
 from retouch.core.errors import InputError
 from retouch.core.registry import create, list_methods
-from retouch.segment.skin.bayes import BINS, ColorTable, bin_index, load_table
+from retouch.segment.skin.bayes import BINS, ColorTable, bin_index, load_table, table_path
 from retouch.segment.skin.rules import hsv, rgb_rule, ycrcb
 
 CLASSICAL = ["hsv", "ycrcb", "rgb-rule", "bayes"]
@@ -16,7 +19,7 @@ NETWORKS = ["u2netp"]  # our trained networks, run with onnxruntime
 
 def _needs_models(name: str, request) -> None:
     if name in ("adaptive", *NETWORKS):  # the network checks against faces and people
-        request.getfixturevalue("mediapipe_installed")
+        request.getfixturevalue("segment_extra")
 
 
 @pytest.mark.parametrize("name", [*CLASSICAL, *NETWORKS, "adaptive"])
@@ -65,8 +68,12 @@ def test_bin_index_by_hand():
 
 
 def test_bayes_table_is_the_committed_record():
+    path = table_path()
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]
     table = load_table()
     assert table.skin.shape == table.other.shape == (BINS**3,)
+    assert table.skin.sum() > 0 and table.other.sum() > 0  # counted from photos
     assert 0.05 < table.threshold < 0.95
 
 

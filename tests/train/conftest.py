@@ -1,4 +1,7 @@
-"""The training tests need torch (the ``train`` extra); without it they skip with the reason."""
+"""Running a network needs the ``train`` extra (torch, onnx, PyYAML, onnxruntime):
+``test_u2net`` checks for torch at import, the runs use the ``train_extra`` fixture.
+Without them those tests skip with the reason, and fail in CI (``tests.conftest.need``);
+the data, recipe and augmentation tests need none of it."""
 
 from __future__ import annotations
 
@@ -6,5 +9,12 @@ import importlib.util
 
 import pytest
 
-if importlib.util.find_spec("torch") is None:  # pragma: no cover - CI installs the extra
-    pytest.skip("torch is not installed: pip install -e '.[train]'", allow_module_level=True)
+from tests.conftest import need
+
+TRAIN = "pip install -e '.[train]'"
+
+
+@pytest.fixture(scope="session")
+def train_extra() -> None:
+    for name in ("torch", "onnx", "yaml", "onnxruntime"):
+        need(importlib.util.find_spec(name) is not None, f"{name} is not installed: {TRAIN}")

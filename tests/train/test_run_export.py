@@ -42,6 +42,8 @@ def tiny_data(tmp_path):
     return root
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("train_extra")
 def test_train_resume_export(tiny_data, tmp_path, monkeypatch):
     from retouch.train.config import load_recipe
     from retouch.train.export import check_onnx, export_onnx
@@ -92,6 +94,8 @@ def test_train_resume_export(tiny_data, tmp_path, monkeypatch):
         load_network.cache_clear()
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("train_extra")
 def test_fine_tune_starts_from_the_init_checkpoint(tiny_data, tmp_path):
     import torch
 
@@ -138,6 +142,8 @@ def test_fine_tune_starts_from_the_init_checkpoint(tiny_data, tmp_path):
         train(load_recipe({**zero_lr, "init": str(tmp_path / "nope.pt")}), tmp_path / "x")
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("train_extra")
 def test_cli_run_and_export(tiny_data, tmp_path, capsys):
     import yaml
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
-from retouch.train.loop import deep_supervision_loss
-from retouch.train.u2net import SkinNet, build_model, count_parameters
+from tests.conftest import need_module
+from tests.train.conftest import TRAIN
+
+torch = need_module("torch", TRAIN)
+
+from retouch.train.loop import deep_supervision_loss  # noqa: E402 - imports torch
+from retouch.train.u2net import SkinNet, build_model, count_parameters  # noqa: E402
 
 
 def test_parameter_counts_match_the_paper():
@@ -15,6 +19,7 @@ def test_parameter_counts_match_the_paper():
     assert abs(count_parameters(build_model("u2netp")) - 1.13e6) < 0.01e6
 
 
+@pytest.mark.slow  # 3.6 s (u2netp) and 8.7 s (u2net) on 2 CPU cores
 @pytest.mark.parametrize("arch", ["u2netp", "u2net"])
 def test_forward_backward_64(arch):
     torch.manual_seed(0)

@@ -3,7 +3,8 @@
 The page is driven with Playwright (the ``web`` extra) through Debian's Chromium at
 ``/usr/bin/chromium`` (``apt-get install chromium``; ``RETOUCH_TEST_CHROMIUM`` names
 another binary); Playwright's own browser downloads are never used. Without either,
-every browser test skips with the reason (pytest -ra prints it).
+every browser test skips with the reason (pytest -ra prints it); with ``CI=true`` it
+fails instead (``tests.conftest.need``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, need, need_module
 
 CHROMIUM = Path(os.environ.get("RETOUCH_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPO / "out" / "screenshots"
@@ -33,8 +34,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """The app (``create_app``) served by uvicorn in a thread on 127.0.0.1."""
-    pytest.importorskip("fastapi", reason="the serve extra is not installed")
-    import uvicorn
+    need_module("fastapi", "pip install -e '.[serve]'")
+    uvicorn = need_module("uvicorn", "pip install -e '.[serve]'")
 
     from retouch.server import ServerSettings, create_app
 
@@ -56,12 +57,11 @@ def server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright."""
-    try:
-        from playwright import sync_api
-    except ImportError as exc:
-        pytest.skip(f"playwright is not installed ({exc}): pip install -e '.[web]'")
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    sync_api = need_module("playwright.sync_api", "pip install -e '.[web]'")
+    need(
+        CHROMIUM.is_file(),
+        f"{CHROMIUM} not found: apt-get install -y chromium (or name it in RETOUCH_TEST_CHROMIUM)",
+    )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM),

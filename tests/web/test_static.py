@@ -1,10 +1,9 @@
 """The page and its files as the app serves them (no browser needed)."""
 
-import pytest
+from tests.conftest import need_module
+from tests.server.conftest import make_client  # imports fastapi only when called
 
-pytest.importorskip("fastapi", reason="fastapi is not installed: pip install -e '.[serve]'")
-
-from tests.server.conftest import make_client
+need_module("fastapi", "pip install -e '.[serve]'")
 
 
 def test_index_and_static_files_are_served():
