@@ -12,14 +12,14 @@ from retouch.bench.metrics import psnr
 from retouch.core.io import read_image, read_mask
 from retouch.core.masks import resize_mask
 from retouch.inpaint import erase
+from tests.conftest import need_module
 
-pytestmark = pytest.mark.quality
+pytestmark = [pytest.mark.quality, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def results(shared_data):
-    torch = pytest.importorskip("torch", reason="the perceptual distance needs the bench extra")
-    assert torch
+    need_module("torch", "the perceptual distance needs the bench extra: pip install -e '.[bench]'")
     from retouch.bench.perceptual import perceptual_distance
 
     images = sorted((shared_data / "inpaint/dev/images").glob("*.jpg"))[1::4]

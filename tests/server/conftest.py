@@ -1,7 +1,8 @@
 """Fixtures for the HTTP API tests: small apps, clients and uploads (64-128 px).
 
 Every test module here starts with ``pytest.importorskip("fastapi", reason=...)``, so
-without the ``serve`` extra the whole folder skips with that reason (pytest -ra).
+without the ``serve`` extra the whole folder skips with that reason (pytest -ra);
+with ``CI=true`` those skips fail (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import pytest
 from PIL import Image
 
 from retouch.core.io import encode_image, read_image
-from tests.conftest import SHARED_DATA, square_mask, stripes
-
-ASTRONAUT = SHARED_DATA / "people" / "astronaut.jpg"
+from tests.conftest import have_data, need, square_mask, stripes
 
 
-def make_client(**limits):
-    """A TestClient (use it as a context manager) over an app with these settings."""
+def make_client(**settings):
+    """A TestClient (use it as a context manager) over an app with these settings.
+
+    TestClient sends ``Host: testserver``, which the app refuses (403) unless it is
+    allowed, so ``allow_hosts`` defaults to ``("testserver",)`` here; pass
+    ``allow_hosts=()`` to test the server's own host policy.
+    """
     from fastapi.testclient import TestClient
 
     from retouch.server import ServerSettings, create_app
 
-    return TestClient(create_app(ServerSettings(**limits)))
+    settings.setdefault("allow_hosts", ("testserver",))
+    return TestClient(create_app(ServerSettings(**settings)))
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +42,10 @@ def client():
 
 @pytest.fixture(scope="session")
 def mediapipe_installed() -> None:
-    if importlib.util.find_spec("mediapipe") is None:
-        pytest.skip("mediapipe is not installed: scripts/setup.sh segment")
+    need(
+        importlib.util.find_spec("mediapipe") is not None,
+        "mediapipe is not installed: scripts/setup.sh segment",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +65,10 @@ def mask() -> np.ndarray:
 @pytest.fixture(scope="session")
 def portrait() -> tuple[np.ndarray, bool]:
     """(image, real): the astronaut at 128 x 128 when the shared data is there, else a
-    synthetic skin-coloured block (masks may then be empty)."""
-    if ASTRONAUT.is_file():
-        return np.ascontiguousarray(read_image(ASTRONAUT)[::4, ::4]), True
+    synthetic skin-coloured block (masks may then be empty); in CI the photo must be there."""
+    astronaut = have_data("people", "astronaut.jpg")
+    if astronaut is not None:
+        return np.ascontiguousarray(read_image(astronaut)[::4, ::4]), True
     img = np.zeros((128, 128, 3), np.uint8)
     img[:] = (30, 60, 200)
     img[30:100, 40:90] = (224, 172, 138)

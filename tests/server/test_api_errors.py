@@ -195,8 +195,68 @@ def test_unexpected_failure_is_500_without_a_traceback(image, monkeypatch):
     monkeypatch.setattr(tasks, "decode_upload", boom)
     from fastapi.testclient import TestClient
 
-    from retouch.server import create_app
+    from retouch.server import ServerSettings, create_app
 
-    with TestClient(create_app(), raise_server_exceptions=False) as client:
+    app = create_app(ServerSettings(allow_hosts=("testserver",)))
+    with TestClient(app, raise_server_exceptions=False) as client:
         r = client.post("/api/v1/skin", files={"image": ("a", png(image))})
     assert "secret" not in _error(r, 500, "internal error")
+
+
+def _damaged_tiff() -> bytes:
+    """The sample photo as a 64 x 48 TIFF whose header says 1048640 x 1 pixels."""
+    from PIL import Image
+
+    from tests.conftest import REPO
+
+    with Image.open(REPO / "src" / "retouch" / "data" / "sample.jpg") as img:
+        buffer = io.BytesIO()
+        img.convert("RGB").resize((64, 48)).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    assert data[:4] == b"II*\0" and data[18:22] == (64).to_bytes(4, "little")  # ImageWidth
+    data[20] = 0x10  # width 64 -> 1048640: PIL cannot read the strips, OpenCV's fallback asserts
+    data[30] = 0x01  # height 48 -> 1, so the header stays under the pixel limit
+    return bytes(data)
+
+
+def test_damaged_tiff_is_400_not_500(image, mask):
+    with make_client(max_pixels=2_000_000) as client:
+        r = _erase(client, _damaged_tiff(), png(mask))
+    _error(r, 400, "image")
+
+
+def test_cancelled_work_is_503_not_500(client, image, monkeypatch):
+    from retouch.core.cancel import Cancelled
+    from retouch.server import tasks
+
+    def cancelled(*args, **kwargs):
+        raise Cancelled("the server is shutting down")
+
+    monkeypatch.setattr(tasks, "decode_upload", cancelled)
+    r = client.post("/api/v1/skin", files={"image": ("a", png(image))})
+    _error(r, 503, "shutting down")
+
+
+def test_too_many_pixels_names_the_servers_own_limit(client, mask):
+    big = np.zeros((129, 128, 3), np.uint8)
+    message = _error(_erase(client, png(big), png(mask)), 413, "retouch serve --max-pixels")
+    assert "RETOUCH_MAX_PIXELS" not in message  # the server does not read it
+
+
+def test_option_bounds_come_from_the_inpaint_base(client, image, mask):
+    from retouch.inpaint.base import MAX_DILATE_PX, MAX_SEED
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    fields = schema["Body_erase_api_v1_erase_post"]["properties"]
+    assert fields["dilate"]["maximum"] == MAX_DILATE_PX and fields["dilate"]["minimum"] == 0
+    assert fields["seed"]["maximum"] == MAX_SEED and fields["seed"]["minimum"] == 0
+    _error(_erase(client, png(image), png(mask), dilate=str(MAX_DILATE_PX + 1)), 422, "dilate")
+    _error(_erase(client, png(image), png(mask), seed=str(MAX_SEED + 1)), 422, "seed")
+    ok = _erase(client, png(image), png(mask), seed=str(MAX_SEED), method="patchmatch")
+    assert ok.status_code == 200, ok.text
+
+
+@pytest.mark.parametrize("value", ["1.5", "nan", "inf", "1e3", "0x10", "9" * 40, "--1", "true"])
+@pytest.mark.parametrize("field", ["dilate", "seed"])
+def test_nonsense_option_values_are_422(client, image, mask, field, value):
+    _error(_erase(client, png(image), png(mask), **{field: value}), 422, field)

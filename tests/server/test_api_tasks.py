@@ -154,3 +154,23 @@ def test_no_temporary_files_are_left(client, mask, monkeypatch, tmp_path, rng):
     files = {"image": ("a.png", big), "mask": ("m.png", png(mask))}
     r = client.post("/api/v1/erase", files=files, data={"method": "telea"})
     assert r.status_code == 200 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png"])
+def test_erase_keeps_the_exif_of_the_photo(client, image, mask, fmt):
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x013B] = "A. Photographer"  # Artist
+    exif[0x010F] = "RetouchCam"  # Make
+    photo = io.BytesIO()
+    Image.fromarray(image).save(photo, format="JPEG", quality=95, exif=exif.tobytes())
+    files = {"image": ("a.jpg", photo.getvalue()), "mask": ("m.png", png(mask))}
+    r = client.post("/api/v1/erase", files=files, data={"method": "telea", "format": fmt})
+    assert r.status_code == 200, r.text
+    with Image.open(io.BytesIO(r.content)) as out:
+        assert out.format == fmt.upper()
+        tags = out.getexif()
+    assert tags.get(0x013B) == "A. Photographer" and tags.get(0x010F) == "RetouchCam"

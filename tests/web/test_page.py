@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import need_module
 from tests.web.conftest import SAMPLE
 
 # A horizontal stroke across the middle of the 512 x 512 sample (shown 1:1).
@@ -209,7 +210,7 @@ def test_errors_are_shown(page, screenshots):
 
 @pytest.mark.parametrize("task", ["person", "skin", "face"])
 def test_segmenter_fills_an_editable_mask(page, task, screenshots):
-    pytest.importorskip("mediapipe", reason="mediapipe is not installed: scripts/setup.sh segment")
+    need_module("mediapipe", "scripts/setup.sh segment")
     open_sample(page)
     page.click(f"#seg-{task}")
     page.wait_for_function(

@@ -101,11 +101,13 @@ def erase(
     if source is not None:
         source = check_mask(source, image.shape[:2], name="source")
     fill = _bind(method, seed, options)
+    check_cancelled()
     mask = dilate(mask, dilate_px)
     if not mask.any():
         log.warning("the mask is empty: nothing to erase, the image is returned unchanged")
         return image.copy()
     _check_something_left(mask, source, dilate_px)
+    check_cancelled()
     boxes = hole_boxes(mask, context=context, min_margin=min_context)
     if source is not None:
         boxes = _grow_for_source(boxes, mask, source)

@@ -5,8 +5,11 @@ FastAPI documents every endpoint at ``/docs`` (OpenAPI schema at ``/openapi.json
     from retouch.server import ServerSettings, create_app
     app = create_app(ServerSettings(max_pixels=20_000_000, workers=2))
 
-Each app owns its worker pool and method cache (``Engine``), closed when the app
-shuts down, so several apps (tests) can live in one process.
+Each app owns its worker pool, pixel budget and method cache (``Engine``), closed
+when the app shuts down, so several apps (tests) can live in one process. It
+answers only requests that name it in ``Host`` and come from its own pages or
+``allow_origins`` (``hosts.py``); a test client sending ``Host: testserver`` needs
+``ServerSettings(allow_hosts=("testserver",))``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from retouch import __version__
 from retouch.server.engine import Engine
 from retouch.server.errors import install_error_handlers
+from retouch.server.hosts import HostOriginMiddleware
 from retouch.server.limits import BodyLimitMiddleware
 from retouch.server.routes import build_router
 from retouch.server.settings import ServerSettings
@@ -59,7 +64,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    # The last added runs first: names and origins are checked before the body is read.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    if settings.allow_origins:  # let the allowed pages read the answers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.allow_origins),
+            allow_methods=["GET", "POST"],
+        )
+    app.add_middleware(
+        HostOriginMiddleware, hosts=settings.accepted_hosts, origins=settings.allow_origins
+    )
     app.include_router(build_router(engine))
     _add_web_page(app)
     return app
@@ -82,6 +97,12 @@ def serve(settings: ServerSettings, *, open_browser: bool = False) -> None:
     if not settings.loopback:
         log.warning(
             "listening on %s: anyone who can reach this machine can use the API", settings.host
+        )
+    if settings.host in ("0.0.0.0", "::") and not settings.allow_hosts:
+        log.warning(
+            "requests are answered only when they name %s; add --allow-host NAME for each "
+            "name or address this machine is reached by",
+            ", ".join(settings.accepted_hosts),
         )
     config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_level="info"

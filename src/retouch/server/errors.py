@@ -3,9 +3,11 @@
 Decoding an upload fails with 400 (not an image, truncated, empty), a limit with
 413, a well-formed request that cannot be processed with 422 (missing or bad
 field, unknown method, mask of another size), an unknown task with 404, an
-``Accept`` header asking for neither PNG nor JPEG with 406, a missing model or a
-request over the time limit with 503. Anything else is logged with its traceback
-and answered 500 without one.
+``Accept`` header asking for neither PNG nor JPEG with 406, a missing model, a
+request over the time limit or cancelled work (the client left, the server is
+stopping) with 503. A request for another host or from another site's page gets
+403 from ``HostOriginMiddleware`` before it gets here. Anything else is logged
+with its traceback and answered 500 without one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from retouch.core.cancel import Cancelled
 from retouch.core.errors import InputError, LimitError, RetouchError
 from retouch.segment.models import MissingModelError
 
@@ -59,6 +62,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownTaskError, 404),
     (NotAcceptableError, 406),
     (RequestTimeoutError, 503),
+    (Cancelled, 503),
     (MissingModelError, 503),
 )
 

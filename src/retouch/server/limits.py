@@ -11,7 +11,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware"]
+__all__ = ["BodyLimitMiddleware", "send_json_error"]
 
 
 class BodyLimitMiddleware:
@@ -44,13 +44,18 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, send: Send) -> None:
         mib = self.limit / 2**20
-        payload = json.dumps(
-            {"error": f"the request is larger than the server's limit of {mib:.1f} MiB"}
-        ).encode()
-        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
-        headers.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_json_error(
+            send, 413, f"the request is larger than the server's limit of {mib:.1f} MiB"
+        )
+
+
+async def send_json_error(send: Send, status: int, message: str) -> None:
+    """Answer ``{"error": message}`` with ``status`` from ASGI middleware, and close."""
+    payload = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    headers.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

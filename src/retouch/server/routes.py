@@ -9,13 +9,21 @@ else the best of the two the ``Accept`` header allows, else PNG.
 # definition time, and the Literal choices are local to build_router.
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Header, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
+from retouch.inpaint.base import MAX_DILATE_PX, MAX_SEED
 from retouch.server.engine import Engine
 from retouch.server.errors import NotAcceptableError, UnknownTaskError
 from retouch.server.negotiate import MEDIA_TYPES, choose_format
-from retouch.server.tasks import TASKS, choices, run_erase, run_segment, task_catalogue
+from retouch.server.tasks import (
+    TASKS,
+    choices,
+    declared_pixels,
+    run_erase,
+    run_segment,
+    task_catalogue,
+)
 
 __all__ = ["build_router"]
 
@@ -32,10 +40,11 @@ _ERRORS = {
     code: {"description": text, "content": {"application/json": {"example": {"error": text}}}}
     for code, text in (
         (400, "an upload is not a readable image"),
+        (403, "the request names another host or comes from another site's page"),
         (406, "the Accept header allows neither PNG nor JPEG"),
         (413, "the request or an image is over the server's limits"),
         (422, "a field is missing or invalid, or the mask does not fit the image"),
-        (503, "a model is not installed, or the request ran over the time limit"),
+        (503, "a model is not installed, the request ran over the time limit or was cancelled"),
     )
 }
 _RESPONSES: dict[int | str, dict[str, Any]] = {**_IMAGE, **_ERRORS}
@@ -86,22 +95,24 @@ def _add_erase(router: APIRouter, engine: Engine, methods: Any) -> None:
 
     @router.post("/erase", summary="Erase what a mask marks", responses=_RESPONSES)
     async def erase(
+        request: Request,
         image: ImageUpload,
         mask: Annotated[
             UploadFile,
             File(description="same size as the image: white, strokes on black or alpha = erase"),
         ],
         method: Annotated[methods, Form(description="fill method")] = default,
-        dilate: Annotated[int, Form(ge=0, le=256, description="grow the mask by px")] = 0,
-        seed: Annotated[int, Form(ge=0, le=2**32 - 1, description="random seed")] = 0,
+        dilate: Annotated[int, Form(ge=0, le=MAX_DILATE_PX, description="grow the mask by px")] = 0,
+        seed: Annotated[int, Form(ge=0, le=MAX_SEED, description="random seed")] = 0,
         format: FormatField = None,
         quality: QualityField = 95,
         accept: AcceptHeader = None,
     ) -> Response:
         """The photo with the masked pixels filled; every other pixel is unchanged."""
         fmt = _output(format, accept)
+        img, msk = await image.read(), await mask.read()
         data = await engine.run(
-            lambda img, msk: run_erase(
+            lambda: run_erase(
                 engine,
                 img,
                 msk,
@@ -111,8 +122,8 @@ def _add_erase(router: APIRouter, engine: Engine, methods: Any) -> None:
                 dilate_px=dilate,
                 seed=seed,
             ),
-            await image.read(),
-            await mask.read(),
+            pixels=declared_pixels(img, msk, limit=engine.settings.max_pixels),
+            client=request,
         )
         return _image_response(data, fmt)
 
@@ -121,6 +132,7 @@ def _add_segment(router: APIRouter, engine: Engine, task: str, methods: Any) -> 
     default = choices()[task]["method"][0]
 
     async def segment(
+        request: Request,
         image: ImageUpload,
         method: Annotated[methods, Form(description=f"{task} method")] = default,
         format: FormatField = None,
@@ -128,9 +140,11 @@ def _add_segment(router: APIRouter, engine: Engine, task: str, methods: Any) -> 
         accept: AcceptHeader = None,
     ) -> Response:
         fmt = _output(format, accept)
+        img = await image.read()
         data = await engine.run(
-            lambda img: run_segment(engine, task, img, method=method, fmt=fmt, quality=quality),
-            await image.read(),
+            lambda: run_segment(engine, task, img, method=method, fmt=fmt, quality=quality),
+            pixels=declared_pixels(img, limit=engine.settings.max_pixels),
+            client=request,
         )
         return _image_response(data, fmt)
 
@@ -143,6 +157,7 @@ def _add_face(router: APIRouter, engine: Engine, fields: dict[str, list[str]]) -
 
     @router.post("/face", summary="Mask of a face region", responses=_RESPONSES)
     async def face(
+        request: Request,
         image: ImageUpload,
         method: Annotated[methods, Form(description="face method")] = fields["method"][0],
         part: Annotated[parts, Form(description="which region of every face")] = "skin",
@@ -152,10 +167,12 @@ def _add_face(router: APIRouter, engine: Engine, fields: dict[str, list[str]]) -
     ) -> Response:
         """The mask of ``part`` of every face in the photo: 255 there, 0 elsewhere."""
         fmt = _output(format, accept)
+        img = await image.read()
         data = await engine.run(
-            lambda img: run_segment(
+            lambda: run_segment(
                 engine, "face", img, method=method, fmt=fmt, quality=quality, part=part
             ),
-            await image.read(),
+            pixels=declared_pixels(img, limit=engine.settings.max_pixels),
+            client=request,
         )
         return _image_response(data, fmt)

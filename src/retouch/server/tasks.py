@@ -7,20 +7,33 @@ registries, so a newly registered method is served without touching this file.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import numpy as np
 
 from retouch.core.errors import InputError, LimitError
 from retouch.core.io import LoadedImage, decode_image, encode_image, mask_from_array
+from retouch.core.limits import open_image
 from retouch.core.registry import get, list_methods
 from retouch.server.engine import Engine
 from retouch.server.errors import UploadError
 
-__all__ = ["TASKS", "choices", "run_erase", "run_segment", "task_catalogue"]
+__all__ = [
+    "LIMIT_HINT",
+    "TASKS",
+    "choices",
+    "declared_pixels",
+    "run_erase",
+    "run_segment",
+    "task_catalogue",
+]
 
 # HTTP task -> registry task. Only tasks with an endpoint are listed here.
 TASKS: dict[str, str] = {"erase": "inpaint", "person": "person", "face": "face", "skin": "skin"}
+
+# What a 413 for a too-large image advises: the server's own flag, not the CLI's.
+LIMIT_HINT = "the server's limit is set with `retouch serve --max-pixels`"
 
 
 def choices() -> dict[str, dict[str, list[str]]]:
@@ -50,10 +63,33 @@ def task_catalogue() -> dict[str, Any]:
     }
 
 
+def declared_pixels(*uploads: bytes, limit: int) -> int:
+    """Width x height of the largest upload, read from its header (nothing is decoded).
+
+    What a request reserves of the in-flight budget before its work is queued. A
+    file whose header cannot be read, or that is over ``limit``, counts 0: decoding
+    it fails at once (400 or 413) without holding its pixels.
+    """
+    largest = 0
+    for data in uploads:
+        try:
+            with open_image(io.BytesIO(data), "upload", limit, None) as img:
+                width, height = img.size
+        except Exception:  # any damage: the decoder reports it properly
+            continue
+        if width * height <= limit:
+            largest = max(largest, width * height)
+    return largest
+
+
 def decode_upload(data: bytes, name: str, pixel_limit: int) -> LoadedImage:
-    """Decode an uploaded file by content; UploadError (400) unless it is over a limit."""
+    """Decode an uploaded file by content; LimitError (413) over the pixel limit.
+
+    Any other refusal of the decoder (not an image, truncated, damaged, of an
+    unsupported kind) becomes UploadError (400).
+    """
     try:
-        return decode_image(data, pixel_limit=pixel_limit, name=name)
+        return decode_image(data, pixel_limit=pixel_limit, name=name, limit_hint=LIMIT_HINT)
     except LimitError:
         raise
     except InputError as exc:
@@ -66,8 +102,8 @@ def run_erase(
     """Erase what ``mask`` marks in ``image``; the result encoded as ``fmt``.
 
     ``options``: ``method``, ``dilate_px``, ``seed`` (see ``retouch.erase``). Pixels
-    outside the (dilated) mask are unchanged; alpha and ICC profile are kept where
-    ``fmt`` holds them.
+    outside the (dilated) mask are unchanged; alpha, ICC profile and EXIF are kept
+    where ``fmt`` holds them.
     """
     from retouch.inpaint import erase
 
@@ -83,7 +119,12 @@ def run_erase(
         )
     result = erase(loaded.rgb, hole, **options) if hole.any() else loaded.rgb
     return encode_image(
-        result, fmt, alpha=loaded.alpha, quality=quality, icc_profile=loaded.icc_profile
+        result,
+        fmt,
+        alpha=loaded.alpha,
+        quality=quality,
+        icc_profile=loaded.icc_profile,
+        exif=loaded.exif,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import numpy as np
 
+from retouch.core.cancel import check_cancelled
 from retouch.core.errors import InputError
 from retouch.core.options import Range
 from retouch.core.registry import register
@@ -46,6 +47,7 @@ def patchmatch(
     settings = PatchMatchSettings(
         patch_size=patch_size, seed=seed, em_coarse=em_coarse, em_fine=em_fine
     )
+    check_cancelled()  # converting a large crop takes a moment: stop before, if asked
     filled = complete(image.astype(np.float32), hole, allowed & ~hole, settings)
     out = image.copy()
     out[hole] = np.clip(np.rint(filled[hole]), 0, 255).astype(np.uint8)

@@ -67,11 +67,13 @@ def complete(
     if not hole.any():
         return image.copy()
     r = settings.patch_size // 2
+    check_cancelled()
     if not _valid_centres(hole, source, r).any():
         raise InputError(
             f"no {2 * r + 1}x{2 * r + 1} patch fits in the source area outside the mask; "
             "paint a smaller mask, allow a larger --source area or use a smaller patch_size"
         )
+    check_cancelled()
     levels = _pyramid(image, hole, source, r, settings.max_levels, settings.min_size)
     nnf = None
     top = len(levels) - 1
