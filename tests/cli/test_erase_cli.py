@@ -61,6 +61,7 @@ def test_erase_folder_with_one_mask_and_progress(files, capsys):
         == 0
     )
     assert sorted(p.name for p in (files / "out").iterdir()) == ["a.png", "b.jpg", "mask.png"]
+    assert "3/3" in capsys.readouterr().err  # the batch's progress bar reached its end
 
 
 def test_mask_folder_matched_by_stem(tmp_path):
@@ -118,7 +119,7 @@ def test_mask_of_another_size_needs_resize_flag(files, capsys):
         "-o",
         str(files / "o.png"),
     ]
-    assert main(args) == 1
+    assert main(args) == 2  # one bad input: an input error
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--resize-mask" in err[0]
     assert main([*args, "--resize-mask"]) == 0
@@ -174,7 +175,7 @@ def test_full_mask_is_one_clear_line(files, capsys):
                 str(files / "o.png"),
             ]
         )
-        == 1
+        == 2
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "whole image" in err[0]
@@ -271,7 +272,7 @@ def test_pixel_limit_flag(files, capsys):
                 "100",
             ]
         )
-        == 1
+        == 2
     )
     assert "over the limit" in capsys.readouterr().err
 
@@ -288,7 +289,7 @@ def test_unwritable_output_is_reported(files, capsys):
                 str(files / "no" / "such" / "o.png"),
             ]
         )
-        == 1
+        == 2
     )
     assert "does not exist" in capsys.readouterr().err
 

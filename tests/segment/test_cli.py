@@ -87,7 +87,8 @@ def test_empty_result_is_said_not_crashed(tmp_path, grey, capsys):
 def test_bad_inputs(tmp_path, capsys):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
-    assert main(["skin", str(broken), "-o", str(tmp_path / "m.png")]) == 1
+    # one bad input file: an input error (exit 2); a batch with failures exits 1
+    assert main(["skin", str(broken), "-o", str(tmp_path / "m.png")]) == 2
     assert "broken.jpg" in capsys.readouterr().err
     assert main(["face", str(tmp_path / "missing.jpg"), "-o", str(tmp_path / "m.png")]) == 2
     assert main(["skin", str(broken), "-o", str(tmp_path / "m.png"), "-O", "nope=1"]) == 2

@@ -11,18 +11,29 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from retouch.core.errors import InputError, RetouchError
-from retouch.core.io import WRITE_EXTENSIONS
+from retouch.core.cancel import CancelToken, cancel_scope
+from retouch.core.errors import InputError, OutputError, RetouchError
+from retouch.core.io import (
+    DEFAULT_MAX_PIXELS,
+    WRITE_EXTENSIONS,
+    check_mask_path,
+    check_writable,
+    parse_pixel_count,
+)
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 
 log = logging.getLogger("retouch.cli")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,7 +55,9 @@ class Report:
                 f"retouch: {len(self.failed)} of {self.done + len(self.failed)} files failed",
                 file=sys.stderr,
             )
-        return 1 if self.failed else 0
+        if not self.failed:
+            return 0
+        return 2 if self.done + len(self.failed) == 1 else 1  # one bad input: an input error
 
 
 def add_io_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,13 +73,46 @@ def add_io_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="allow writing over an input file (off: refused)"
     )
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument(
+        "--quality",
+        type=bounded_int(1, 100),
+        default=95,
+        help="JPEG/WebP quality, 1-100 (default 95)",
+    )
     p.add_argument(
         "--max-pixels",
-        type=int,
+        type=pixel_count,
         default=None,
-        help="refuse images larger than this many pixels (default 150e6)",
+        metavar="N",
+        help="refuse images larger than N pixels, e.g. 50e6 "
+        f"(default: $RETOUCH_MAX_PIXELS or {DEFAULT_MAX_PIXELS / 1e6:g}e6)",
     )
+
+
+def pixel_count(text: str) -> int:
+    """argparse type: a positive whole number of pixels (``150000000``, ``150e6``)."""
+    try:
+        return parse_pixel_count(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """argparse type: a whole number from ``low`` to ``high``, else one line naming both."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -91,9 +137,22 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
 
 
 def plan_jobs(
-    inputs: list[str], output: Path, *, overwrite: bool = False, extension: str | None = None
+    inputs: list[str],
+    output: Path,
+    *,
+    overwrite: bool = False,
+    extension: str | None = None,
+    protected: tuple[Path | None, ...] = (),
+    masks: bool = False,
 ) -> list[Job]:
-    """Pair each input file with its output path; refuse to overwrite inputs."""
+    """Pair each input file with its output path, and check every output before any work.
+
+    Refused, each with one line: an output that is any input of the run (another
+    photo, a mask or mask folder, a ``--source`` mask: ``protected``), where only a
+    photo's own file may be written over and only with ``overwrite``; two inputs
+    that would write the same output; an output folder that is missing, a file or
+    not writable; and, with ``masks``, an output format that is not lossless.
+    """
     files = expand_inputs(inputs)
     single = len(files) == 1 and not any(Path(i).is_dir() for i in inputs)
     if single and not output.is_dir():
@@ -106,14 +165,73 @@ def plan_jobs(
     else:
         if output.exists() and not output.is_dir():
             raise InputError(f"{output}: several inputs need an output folder, not a file")
-        output.mkdir(parents=True, exist_ok=True)
+        _refuse_protected_folder(output, protected)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"{output}: cannot create the output folder ({exc.strerror})"
+            ) from None
         jobs = [Job(f, output / (f.stem + (extension or f.suffix))) for f in files]
-    for job in jobs:
-        if _same_file(job.source, job.target) and not overwrite:
-            raise InputError(
-                f"{job.target}: output is the input file; choose another output or pass --overwrite"
-            )
+    _refuse_collisions(jobs)
+    _refuse_overwriting_inputs(jobs, protected, overwrite)
+    for job in {_key(job.target.parent): job for job in jobs}.values():
+        check_writable(job.target)  # one check per output folder
+    if masks:
+        for job in jobs:
+            check_mask_path(job.target)
     return jobs
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _refuse_protected_folder(output: Path, protected: tuple[Path | None, ...]) -> None:
+    for item in protected:
+        if item is not None and item.is_dir() and _key(item) == _key(output):
+            raise InputError(
+                f"{output}: the output folder is the mask folder {item}; "
+                "write the results into another folder"
+            )
+
+
+def _refuse_collisions(jobs: list[Job]) -> None:
+    seen: dict[str, Job] = {}
+    for job in jobs:
+        first = seen.setdefault(_key(job.target), job)
+        if first is not job:
+            raise InputError(
+                f"{job.target}: both {first.source} and {job.source} would be written here; "
+                "rename one of them or process them into separate folders (nothing was written)"
+            )
+
+
+def _refuse_overwriting_inputs(
+    jobs: list[Job], protected: tuple[Path | None, ...], overwrite: bool
+) -> None:
+    """No output may be an input of the run, except a photo's own file with ``overwrite``."""
+    inputs = [(job.source, "input") for job in jobs]
+    for item in protected:
+        if item is not None and item.is_dir():
+            inputs += [(p, "mask") for p in item.iterdir() if p.is_file()]
+        elif item is not None:
+            inputs.append((item, "mask"))
+    for job in jobs:
+        for path, kind in inputs:
+            if not same_file(path, job.target):
+                continue
+            if path == job.source and overwrite:
+                continue
+            if path == job.source:
+                raise InputError(
+                    f"{job.target}: output is the input file; "
+                    "choose another output or pass --overwrite"
+                )
+            raise InputError(
+                f"{job.target}: the output would overwrite the {kind} {path}, an input of "
+                "this run; choose another output"
+            )
 
 
 def find_mask(mask: Path, image: Path) -> Path:
@@ -153,19 +271,55 @@ class StepProgress:
 
 
 def run_jobs(jobs: list[Job], work: Callable[[Job], None], *, desc: str) -> Report:
-    """Run ``work`` on each job with a progress bar; collect failures, keep going."""
+    """Run ``work`` on each job with a progress bar; collect failures, keep going.
+
+    Each job runs in a worker thread inside a cancel scope, so Ctrl-C stops the
+    work at its next check (within a fraction of a second) instead of when the
+    photo is done; the interrupted output is never written.
+    """
     report = Report()
     bar = tqdm(jobs, desc=desc, unit="img", disable=len(jobs) < 2, file=sys.stderr)
     for job in bar:
         try:
-            work(job)
+            run_cancellable(work, job)
             report.done += 1
         except (RetouchError, OSError) as exc:
             report.failed.append((job.source, str(exc).removeprefix(f"{job.source}: ")))
+        except Exception as exc:  # a defect of ours: report it, keep the batch going
+            log.debug("%s failed", job.source, exc_info=True)
+            report.failed.append(
+                (job.source, f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
+            )
     return report
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def run_cancellable(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a worker thread; Ctrl-C cancels it and is re-raised here."""
+    token = CancelToken()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        with cancel_scope(token):
+            try:
+                outcome["value"] = fn(*args)
+            except BaseException as exc:
+                outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="retouch-work", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        token.cancel("interrupted")
+        worker.join(5.0)  # the work stops at its next check; nothing half-written is kept
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def same_file(a: Path, b: Path) -> bool:
     try:
         return b.exists() and os.path.samefile(a, b)
     except OSError:

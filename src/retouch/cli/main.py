@@ -1,9 +1,11 @@
-"""Entry point of ``retouch``: builds the parser from the subcommand modules.
+"""Entry point of ``retouch``: one subcommand per declared task, then the tools.
 
-Each subcommand lives in its own module of this package with two functions:
-``add_parser(subparsers)`` and ``run(args) -> int``. Listing it in SUBCOMMANDS
-is all it takes to add one. Errors that retouch raises on purpose are printed
-as one line on stderr with a non-zero exit code; nothing else is swallowed.
+Each task's command (``erase``, ``person``, ...) is built from its record
+(``core.tasks``) by ``cli.task_cli``: declaring a task is all it takes to add one.
+Every other subcommand lives in its own module of this package with two functions,
+``add_parser(subparsers)`` and ``run(args) -> int``, listed in TOOLS. Errors that
+retouch raises on purpose, and bad command-line values, are printed as one line on
+stderr with exit code 2; Ctrl-C stops the work promptly with exit code 130.
 """
 
 from __future__ import annotations
@@ -12,21 +14,15 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 
 from retouch import __version__
+from retouch.cli.task_cli import add_task_parser
+from retouch.core.cancel import Cancelled
 from retouch.core.errors import RetouchError
+from retouch.core.tasks import all_tasks
 
-SUBCOMMANDS = (
-    "methods",
-    "erase",
-    "bench",
-    "person",
-    "face",
-    "skin",
-    "eval",
-    "train",
-    "serve",
-)
+TOOLS = ("methods", "models", "eval", "bench", "train", "serve")
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -34,31 +30,52 @@ class _OneLineFormatter(logging.Formatter):
         return f"retouch: {record.levelname.lower()}: {record.getMessage()}"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: what is wrong, and where the help is."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="retouch", description="Retouch photos of people: erase, segment, remove."
     )
     parser.add_argument("--version", action="version", version=f"retouch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    modules = {}
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"retouch.cli.{name.replace('-', '_')}")
-        module.add_parser(sub)
-        modules[name] = module
-    return parser, modules
+    runners: dict[str, Callable[[argparse.Namespace], int]] = {}
+    for name in TOOLS[:1]:
+        runners[name] = _add_tool(sub, name)
+    for spec in all_tasks():
+        runners[spec.verb] = add_task_parser(sub, spec)
+    for name in TOOLS[1:]:
+        runners[name] = _add_tool(sub, name)
+    return parser, runners
+
+
+def _add_tool(sub, name: str) -> Callable[[argparse.Namespace], int]:
+    module = importlib.import_module(f"retouch.cli.{name}")
+    module.add_parser(sub)
+    return module.run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
-    args = parser.parse_args(argv)
+    parser, runners = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or one line for a bad value
+        return int(exc.code or 0)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLineFormatter())
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler], force=True
     )
     try:
-        return int(modules[args.command].run(args) or 0)
+        return int(runners[args.command](args) or 0)
+    except Cancelled as exc:
+        print(f"retouch: {exc}", file=sys.stderr)
+        return 130
     except RetouchError as exc:
         print(f"retouch: error: {exc}", file=sys.stderr)
         return 2

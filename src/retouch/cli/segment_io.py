@@ -1,48 +1,41 @@
-"""What ``retouch person``, ``face`` and ``skin`` share: method choice, options, outputs.
+"""The command of every segmentation task (image -> mask): ``retouch person``, ``face``,
+``skin`` and any task declared with ``returns="mask"``.
 
 Each writes, per input, a 0/255 mask at the input's full resolution (PNG unless
-the output file says otherwise); with ``--overlay`` a tinted view of the mask
-over the photo for a quick visual check; with ``--cutout`` the photo with the
-mask as alpha (``retouch person --cutout`` uses the soft confidence, so edges
-and hair stay smooth).
+the output file says otherwise); with ``--soft`` the soft output as 8-bit
+(0..255); with ``--overlay`` a tinted view of the mask over the photo for a quick
+visual check; with ``--cutout`` the photo with the soft output as alpha, so edges
+and hair stay smooth.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable
 
 import numpy as np
 
-from retouch.cli.batch import (
-    Job,
-    add_io_arguments,
-    add_option_argument,
-    parse_options,
-    plan_jobs,
-    run_jobs,
-)
+from retouch.cli.batch import Job, plan_jobs, run_jobs
+from retouch.cli.task_cli import method_options
 from retouch.core.errors import InputError
 from retouch.core.io import load_image, write_image, write_mask
-from retouch.core.registry import Method, create, get, list_methods
+from retouch.core.registry import create
+from retouch.core.tasks import TaskSpec
 
 log = logging.getLogger("retouch.cli")
 
 _ALPHA = (".png", ".webp", ".tif", ".tiff")
 
 
-def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
-    """INPUT... -o OUTPUT, --method (from the registry), --overlay, -O KEY=VALUE."""
-    add_io_arguments(p)
-    names = [m.name for m in list_methods(task)]
-    p.add_argument(
-        "--method",
-        choices=names,
-        default=get(task).name,
-        help=f"{task} method (default: %(default)s); see `retouch methods {task}`",
-    )
+def add_segment_arguments(p: argparse.ArgumentParser, spec: TaskSpec) -> None:
+    """--soft, and --overlay or --cutout."""
     look = p.add_mutually_exclusive_group()
+    look.add_argument(
+        "--soft",
+        action="store_true",
+        help=f"write the soft output as 8-bit (0..255) instead of the 0/255 mask"
+        f"{f': {spec.soft}' if spec.soft else ''}",
+    )
     look.add_argument(
         "--overlay",
         action="store_true",
@@ -51,31 +44,40 @@ def add_segment_arguments(p: argparse.ArgumentParser, task: str) -> None:
     look.add_argument(
         "--cutout",
         action="store_true",
-        help="write the photo with the mask as its alpha channel (PNG, WebP or TIFF)",
+        help="write the photo with the soft output as its alpha channel (PNG, WebP or TIFF)",
     )
-    add_option_argument(p, "a method option, e.g. -O threshold=0.6 (repeatable)")
 
 
-def build_method(task: str, args: argparse.Namespace, **fixed) -> Method:
-    """The chosen method with ``-O`` options (and ``fixed`` ones) bound."""
-    return create(task, args.method, **{**parse_options(args.option), **fixed})
+def _to_8bit(soft: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(soft * 255.0), 0, 255).astype(np.uint8)
 
 
-def run_segment(
-    args: argparse.Namespace, task: str, segment: Callable[[np.ndarray], np.ndarray]
-) -> int:
-    """Run ``segment(rgb) -> H x W uint8`` on every input and write masks or overlays."""
+def run_segment(args: argparse.Namespace, *, spec: TaskSpec) -> int:
+    """Run the task's method on every input and write masks, soft maps or overlays."""
     from retouch.segment.refine import overlay
 
-    jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite, extension=".png")
+    method = create(spec.name, args.method, **method_options(args, spec))
+    if args.cutout and args.output.suffix and args.output.suffix.lower() not in _ALPHA:
+        raise InputError(f"--cutout needs an output that keeps transparency: {', '.join(_ALPHA)}")
+    jobs = plan_jobs(
+        args.inputs,
+        args.output,
+        overwrite=args.overwrite,
+        extension=".png",
+        masks=not (args.overlay or args.cutout),
+    )
     if args.cutout and any(j.target.suffix.lower() not in _ALPHA for j in jobs):
         raise InputError(f"--cutout needs an output that keeps transparency: {', '.join(_ALPHA)}")
 
     def work(job: Job) -> None:
         loaded = load_image(job.source, pixel_limit=args.max_pixels)
-        mask = segment(loaded.rgb)
+        if args.soft or args.cutout:
+            soft = method.soft(loaded.rgb)
+            mask = _to_8bit(soft)
+        else:
+            mask = np.asarray(method(loaded.rgb), np.uint8)
         if not mask.any():
-            log.warning("%s: no %s found; the mask is empty", job.source, task)
+            log.warning("%s: no %s found; the mask is empty", job.source, spec.verb)
         if args.overlay:
             write_image(job.target, overlay(loaded.rgb, mask), quality=args.quality)
         elif args.cutout:
@@ -85,8 +87,9 @@ def run_segment(
                 alpha=mask,
                 quality=args.quality,
                 icc_profile=loaded.icc_profile,
+                exif=loaded.exif,
             )
         else:
             write_mask(job.target, mask)
 
-    return run_jobs(jobs, work, desc=task).exit_code()
+    return run_jobs(jobs, work, desc=spec.verb).exit_code()

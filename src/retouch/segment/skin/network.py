@@ -132,7 +132,8 @@ class NetworkSkin:
     close-up (no face, and the network calls over ``closeup`` of it skin).
     """
 
-    weights = ("u2netp_skin", "skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
+    network = "u2netp_skin"  # its weights record
+    weights = (network, "skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
 
     def __init__(
         self,
@@ -147,7 +148,7 @@ class NetworkSkin:
         portrait: Annotated[float, Range(0, 1)] = 0.25,
         closeup: Annotated[float, Range(0, 1)] = 0.25,
     ) -> None:
-        self.session, self.record = load_network(self.weights)
+        self.session, self.record = load_network(self.network)
         self.person = self.colour = None
         if person:
             from retouch.segment.person.models import SelfieSegmenter

@@ -1,0 +1,79 @@
+"""One subcommand per declared task (``core.tasks``), built from its record.
+
+Every task gets ``retouch VERB INPUT... -o OUTPUT`` with batch folders, progress,
+``--method`` (choices and default from the registry), ``-O KEY=VALUE`` options checked
+against the method's signature, and a flag for each promoted option (``--part``).
+What else a command takes follows from what the task takes and returns:
+
+- a segmenter (image -> mask): ``--overlay``, ``--cutout``, ``--soft``;
+- an edit (image + mask -> image): ``--mask``, ``--resize-mask`` and, for erase, the
+  fill's own ``--dilate``, ``--seed`` and ``--source``;
+- a transform (image -> image): nothing more.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from functools import partial
+
+from retouch.cli.batch import add_io_arguments, add_option_argument
+from retouch.core.registry import get, list_methods
+from retouch.core.tasks import TaskSpec
+
+__all__ = ["add_task_parser"]
+
+
+def add_task_parser(sub, spec: TaskSpec) -> Callable[[argparse.Namespace], int]:
+    """Add ``retouch {spec.verb}`` to ``sub``; returns the function that runs it."""
+    default = get(spec.name)
+    description = spec.description or spec.summary[:1].upper() + spec.summary[1:] + "."
+    p = sub.add_parser(
+        spec.verb,
+        help=spec.summary,
+        description=f"{description} The default method, {default.name}, is: {default.summary}.",
+    )
+    add_io_arguments(p)
+    p.add_argument(
+        "--method",
+        choices=[m.name for m in list_methods(spec.name)],
+        default=default.name,
+        help=f"{spec.verb} method (default: %(default)s); see `retouch methods {spec.name}`",
+    )
+    for name in spec.promoted:
+        option = default.specs[name]
+        p.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=f"promoted_{name}",
+            choices=option.choices,
+            default=option.default,
+            help=f"{name} of the method (default: %(default)s)",
+        )
+    if spec.kind == "segment":
+        from retouch.cli.segment_io import add_segment_arguments, run_segment
+
+        add_segment_arguments(p, spec)
+        run = run_segment
+    elif spec.kind == "edit":
+        from retouch.cli.erase import add_edit_arguments, run_edit
+
+        add_edit_arguments(p, spec)
+        run = run_edit
+    else:
+        from retouch.cli.transform import run_transform
+
+        run = run_transform
+    add_option_argument(p, "a method option, e.g. -O threshold=0.6 (repeatable)")
+    return partial(run, spec=spec)
+
+
+def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
+    """The ``-O`` options with the promoted flags' values added."""
+    from retouch.cli.batch import parse_options
+
+    options = parse_options(args.option)
+    accepted = get(spec.name, args.method).options
+    for name in spec.promoted:
+        if name in accepted:
+            options.setdefault(name, getattr(args, f"promoted_{name}"))
+    return options
