@@ -1,11 +1,18 @@
-import tempfile
+import os
+import re
+import struct
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from retouch.core.errors import InputError, OutputError
 from retouch.core.io import (
+    check_image_path,
+    check_mask_path,
+    check_writable,
+    copy_file,
+    decode_image,
     from_bgr,
     load_image,
     mask_from_array,
@@ -137,17 +144,99 @@ def test_write_errors(tmp_path, photo):
         write_image(tmp_path / "nope" / "a.png", photo)
     with pytest.raises(OutputError, match="lossless"):
         write_mask(tmp_path / "m.jpg", np.zeros((4, 4), np.uint8))
+    with pytest.raises(OutputError, match="does not exist"):
+        write_mask(tmp_path / "nope" / "m.png", np.zeros((4, 4), np.uint8))
 
 
 def test_unwritable_folder(tmp_path, photo, monkeypatch):
     # Simulated: tests run as root in CI, and root may write into read-only folders.
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    def denied(path, *args, **kwargs):
+        if str(path).endswith(".part"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(OutputError, match=r"cannot write in .*Permission denied"):
         write_image(tmp_path / "a.png", photo)
+    with pytest.raises(OutputError, match=r"cannot write in .*Permission denied"):
+        check_writable(tmp_path / "a.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_folder_that_is_a_file(tmp_path, photo):
+    (tmp_path / "sample.jpg").write_bytes(b"x")
+    target = tmp_path / "sample.jpg" / "out.png"
+    message = f"{target}: {tmp_path / 'sample.jpg'} is a file, not a folder"
+    with pytest.raises(OutputError, match=re.escape(message)):
+        write_image(target, photo)
+    with pytest.raises(OutputError, match=re.escape(message)):
+        check_writable(target)
+    deeper = tmp_path / "sample.jpg" / "sub" / "out.png"
+    with pytest.raises(OutputError, match=r"sample\.jpg is a file, not a folder"):
+        check_writable(deeper)
+
+
+def test_check_writable_before_any_work(tmp_path, monkeypatch):
+    check_writable(tmp_path / "new.png")  # a writable folder: nothing raised, nothing left
+    monkeypatch.chdir(tmp_path)
+    check_writable("relative-name.png")  # the current folder
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OutputError, match=r"the folder .*nope does not exist"):
+        check_writable(tmp_path / "nope" / "a.png")
+    with pytest.raises(OutputError, match="is a folder"):
+        check_writable(tmp_path)
+
+
+def test_check_image_and_mask_paths(tmp_path):
+    assert check_image_path(tmp_path / "a.JPG") == "JPEG"
+    assert check_mask_path(tmp_path / "m.png") == "PNG"
+    with pytest.raises(OutputError, match=r"unknown output extension '\.xyz'"):
+        check_image_path(tmp_path / "a.xyz")
+    for name in ("m.jpg", "m.jpeg", "m.xyz", "m"):
+        with pytest.raises(OutputError, match=r"write masks as \.png, \.webp, \.tif or \.bmp"):
+            check_mask_path(tmp_path / name)
+    with pytest.raises(OutputError, match="does not exist"):
+        check_mask_path(tmp_path / "nope" / "m.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_copy_file_is_bit_for_bit_and_atomic(tmp_path, photo):
+    source = write_image(tmp_path / "in.jpg", photo, quality=80)
+    target = tmp_path / "out.jpg"
+    target.write_bytes(b"old")
+    assert copy_file(source, target) == target
+    assert target.read_bytes() == source.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jpg", "out.jpg"]
+    with pytest.raises(InputError, match="no such file"):
+        copy_file(tmp_path / "missing.jpg", target)
+    with pytest.raises(OutputError, match="does not exist"):
+        copy_file(source, tmp_path / "nope" / "out.jpg")
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (MemoryError(), "not enough memory"),
+        (TypeError("bad tag"), "TypeError: bad tag"),
+        (KeyError(7), "KeyError: 7"),
+        (struct.error("unpack requires 4 bytes"), "unpack requires"),
+        (OSError("broken data stream"), "broken data stream"),
+    ],
+)
+def test_any_decoder_failure_is_an_input_error(tmp_path, photo, monkeypatch, error, reason):
+    path = write_image(tmp_path / "a.png", photo)
+    data = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", fail)
+    with pytest.raises(InputError, match=rf"a\.png: cannot decode the image \(.*{reason}"):
+        load_image(path)
+    with pytest.raises(InputError, match=rf"up: cannot decode the image \(.*{reason}"):
+        decode_image(data, name="up")
 
 
 def test_colour_helpers(photo):
@@ -155,3 +244,17 @@ def test_colour_helpers(photo):
     assert to_bgr(photo)[0, 0, 0] == photo[0, 0, 2]
     assert to_rgb(photo[..., 0]).shape == (24, 32, 3)
     assert to_rgb(np.dstack([photo, photo[..., :1]])).shape == (24, 32, 3)
+
+
+def test_opencv_fallback_keeps_the_icc_profile(tmp_path, photo, monkeypatch):
+    from retouch.core import io as retouch_io
+
+    icc = b"a profile"
+    Image.fromarray(photo).save(tmp_path / "a.tif", icc_profile=icc)
+
+    def pil_cannot(*args, **kwargs):
+        raise OSError("unsupported layout")  # as for 16-bit colour TIFFs
+
+    monkeypatch.setattr(retouch_io, "_from_pil", pil_cannot)
+    loaded = load_image(tmp_path / "a.tif")
+    assert np.array_equal(loaded.rgb, photo) and loaded.icc_profile == icc

@@ -1,11 +1,12 @@
 """Every conversion between files, PIL, OpenCV and the array contract lives here.
 
 Reading applies EXIF orientation, converts grayscale, palette, CMYK and 16-bit
-images to 8-bit RGB and keeps an alpha channel aside. Writing picks the format
-from the file extension and is atomic: a temporary file in the target folder is
-renamed over the target only once it is complete. ``decode_image`` and
-``encode_image`` do the same for bytes in memory (uploads, HTTP responses), with
-the same checks and options.
+images to 8-bit RGB and keeps an alpha channel, the ICC profile and the EXIF data
+aside. Writing picks the format from the file extension and is atomic and verified
+(``retouch.core.atomic``): the target is replaced only by a complete file that decodes.
+``decode_image`` and ``encode_image`` do the same for bytes in memory (uploads, HTTP
+responses), with the same checks and options. Helpers: ``retouch.core.limits`` (pixel
+limits), ``retouch.core.metadata`` (EXIF and ICC per format).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,18 +21,45 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from retouch.core.errors import InputError, LimitError, OutputError
+from retouch.core.atomic import (
+    WRITE_EXTENSIONS,
+    check_image_path,
+    check_mask_path,
+    check_writable,
+    copy_file,
+    decode_check,
+    output_format,
+    write_atomic,
+)
+from retouch.core.errors import InputError, OutputError
+from retouch.core.limits import (
+    DEFAULT_LIMIT_HINT,
+    DEFAULT_MAX_PIXELS,
+    check_size,
+    max_pixels,
+    open_image,
+    parse_pixel_count,
+    resolve_limit,
+)
+from retouch.core.metadata import kept_exif, metadata_options
 
 __all__ = [
+    "DEFAULT_LIMIT_HINT",
+    "DEFAULT_MAX_PIXELS",
     "READ_FORMATS",
     "WRITE_EXTENSIONS",
     "LoadedImage",
+    "check_image_path",
+    "check_mask_path",
+    "check_writable",
+    "copy_file",
     "decode_image",
     "encode_image",
     "from_bgr",
     "load_image",
     "mask_from_array",
     "max_pixels",
+    "parse_pixel_count",
     "read_image",
     "read_mask",
     "to_bgr",
@@ -51,92 +78,106 @@ READ_FORMATS = {
     "TIFF": "TIFF",
     "BMP": "BMP",
 }
-WRITE_EXTENSIONS = {
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".png": "PNG",
-    ".webp": "WEBP",
-    ".tif": "TIFF",
-    ".tiff": "TIFF",
-    ".bmp": "BMP",
-}
 _ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
-DEFAULT_MAX_PIXELS = 150_000_000
-
-# We check the pixel count ourselves, before decoding, with a clear message.
-Image.MAX_IMAGE_PIXELS = None
-
-
-def max_pixels() -> int:
-    """The largest image (in pixels) that is decoded: ``$RETOUCH_MAX_PIXELS`` or 150 MP."""
-    value = os.environ.get("RETOUCH_MAX_PIXELS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_PIXELS
 
 
 @dataclass
 class LoadedImage:
-    """A decoded file: ``rgb`` is H x W x 3 uint8, ``alpha`` H x W uint8 or None."""
+    """A decoded file: ``rgb`` is H x W x 3 uint8, ``alpha`` H x W uint8 or None.
+
+    ``icc_profile`` and ``exif`` are the raw bytes to pass back to ``write_image``;
+    ``exif`` has no orientation tag, since ``rgb`` is already upright.
+    """
 
     rgb: np.ndarray
     alpha: np.ndarray | None
     format: str
     icc_profile: bytes | None = None
+    exif: bytes | None = None
 
 
-def load_image(path: str | os.PathLike, *, pixel_limit: int | None = None) -> LoadedImage:
-    """Decode an image file into the array contract, keeping alpha and ICC profile aside.
+def load_image(
+    path: str | os.PathLike,
+    *,
+    pixel_limit: int | None = None,
+    limit_hint: str | None = DEFAULT_LIMIT_HINT,
+) -> LoadedImage:
+    """Decode an image file into the array contract, keeping alpha, ICC and EXIF aside.
 
-    Raises InputError for missing, empty, truncated or unsupported files and
-    LimitError (an InputError) for images over ``pixel_limit`` (default ``max_pixels()``).
+    Parameters
+    ----------
+    pixel_limit : the largest width x height decoded, a positive number; None means
+        ``max_pixels()``. The declared size is checked before any pixel is decoded.
+    limit_hint : what the LimitError message tells the user to do (None: nothing).
+
+    Raises InputError for missing, empty, truncated, damaged or unsupported files,
+    whatever the decoder's failure, and LimitError (an InputError) over the limit.
     """
+    limit = resolve_limit(pixel_limit)
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes)")
-    return _decode(path, str(path), pixel_limit or max_pixels())
+    return _decode(path, str(path), limit, limit_hint)
 
 
 def decode_image(
-    data: bytes, *, pixel_limit: int | None = None, name: str = "upload"
+    data: bytes,
+    *,
+    pixel_limit: int | None = None,
+    name: str = "upload",
+    limit_hint: str | None = DEFAULT_LIMIT_HINT,
 ) -> LoadedImage:
     """Decode image bytes (an upload) like ``load_image`` decodes a file, by content only.
 
-    ``name`` starts every error message. Raises InputError for empty, truncated,
-    unsupported or non-image data and LimitError for images over ``pixel_limit``.
+    ``name`` starts every error message; ``pixel_limit`` and ``limit_hint`` as in
+    ``load_image`` (a server passes its own hint).
 
     >>> decode_image(encode_image(np.zeros((2, 3, 3), np.uint8), "PNG")).rgb.shape
     (2, 3, 3)
     """
+    limit = resolve_limit(pixel_limit)
     if not data:
         raise InputError(f"{name}: the file is empty (0 bytes)")
-    return _decode(io.BytesIO(data), name, pixel_limit or max_pixels())
+    return _decode(io.BytesIO(data), name, limit, limit_hint)
 
 
-def _decode(source: Path | io.BytesIO, name: str, limit: int) -> LoadedImage:
-    fmt = "?"
+def _decode(source: Path | io.BytesIO, name: str, limit: int, hint: str | None) -> LoadedImage:
+    """Any failure of Pillow or OpenCV on this input is an InputError naming it."""
     try:
-        with Image.open(source) as img:
+        with open_image(source, name, limit, hint) as img:
             fmt = img.format or "?"
             if fmt not in READ_FORMATS:
                 raise InputError(
                     f"{name}: {fmt} images are not supported; "
                     f"use one of {', '.join(sorted(set(READ_FORMATS.values())))}"
                 )
-            _check_size(name, img.size, limit)
-            img.load()
-            icc = img.info.get("icc_profile")
-            img = ImageOps.exif_transpose(img)
-            rgb, alpha = _pil_to_arrays(img)
+            check_size(name, img.size, limit, hint)
+            try:
+                return _from_pil(img, READ_FORMATS[fmt], name)
+            except InputError:
+                raise
+            except Exception as exc:
+                if fmt != "TIFF":
+                    raise
+                rgb = _load_with_opencv(source, name, exc, limit, hint)
+                icc = img.info.get("icc_profile") or None
+                return LoadedImage(rgb=rgb, alpha=None, format="TIFF", icc_profile=icc)
     except InputError:
         raise
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image, or a damaged one") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        if fmt != "TIFF":
-            raise InputError(f"{name}: cannot decode the image ({_reason(exc)})") from None
-        rgb, alpha, icc = _load_with_opencv(source, name, exc, limit), None, None
-    return LoadedImage(rgb=rgb, alpha=alpha, format=READ_FORMATS.get(fmt, fmt), icc_profile=icc)
+    except Exception as exc:  # MemoryError too: too big a decode for this machine
+        raise InputError(f"{name}: cannot decode the image ({_reason(exc)})") from None
+
+
+def _from_pil(img: Image.Image, fmt: str, name: str) -> LoadedImage:
+    img.load()
+    icc = img.info.get("icc_profile") or None
+    rgb, alpha = _pil_to_arrays(ImageOps.exif_transpose(img))
+    exif = kept_exif(img, name)  # after the transpose: it edits img's EXIF
+    return LoadedImage(rgb=rgb, alpha=alpha, format=fmt, icc_profile=icc, exif=exif)
 
 
 def read_image(path: str | os.PathLike, *, pixel_limit: int | None = None) -> np.ndarray:
@@ -200,22 +241,20 @@ def write_image(
     alpha: np.ndarray | None = None,
     quality: int = 95,
     icc_profile: bytes | None = None,
+    exif: bytes | None = None,
 ) -> Path:
-    """Write ``rgb`` (H x W x 3 uint8) atomically; the format follows the extension.
+    """Write ``rgb`` (H x W x 3 uint8) atomically and verified; the format follows the extension.
 
-    ``alpha`` is written where the format holds one (PNG, WebP, TIFF) and dropped
-    with a log message otherwise. ``quality`` (1-100) applies to JPEG and WebP.
+    ``alpha`` (H x W uint8) is written where the format holds one (PNG, WebP, TIFF) and
+    dropped with a log message otherwise. ``quality`` (1-100) applies to JPEG and WebP.
+    ``icc_profile`` and ``exif`` (bytes, e.g. from ``LoadedImage``) are written to JPEG,
+    PNG, WebP and TIFF; BMP holds neither. Raises OutputError, leaving the target as it
+    was, if the file cannot be written in full (disk full, no permission, no folder).
     """
     path = Path(path)
-    fmt = WRITE_EXTENSIONS.get(path.suffix.lower())
-    if fmt is None:
-        raise OutputError(
-            f"{path}: unknown output extension {path.suffix!r}; "
-            f"use one of {', '.join(sorted(WRITE_EXTENSIONS))}"
-        )
-    img, options = _prepare(rgb, fmt, alpha, quality, icc_profile, str(path))
-    _atomic_save(path, lambda f: img.save(f, format=fmt, **options))
-    return path
+    fmt = output_format(path)
+    img, options = _prepare(rgb, fmt, alpha, quality, icc_profile, exif, str(path))
+    return _write(path, img, fmt, options)
 
 
 def encode_image(
@@ -225,6 +264,7 @@ def encode_image(
     alpha: np.ndarray | None = None,
     quality: int = 95,
     icc_profile: bytes | None = None,
+    exif: bytes | None = None,
 ) -> bytes:
     """Encode an H x W x 3 uint8 RGB image or an H x W uint8 mask as ``fmt`` bytes.
 
@@ -240,10 +280,8 @@ def encode_image(
             f"cannot encode as {fmt!r}; use one of "
             f"{', '.join(sorted(set(WRITE_EXTENSIONS.values())))}"
         )
-    img, options = _prepare(array, name, alpha, quality, icc_profile, "output")
-    buffer = io.BytesIO()
-    img.save(buffer, format=name, **options)
-    return buffer.getvalue()
+    img, options = _prepare(array, name, alpha, quality, icc_profile, exif, "output")
+    return _encode(img, name, options)
 
 
 def _prepare(
@@ -252,6 +290,7 @@ def _prepare(
     alpha: np.ndarray | None,
     quality: int,
     icc_profile: bytes | None,
+    exif: bytes | None,
     name: str,
 ) -> tuple[Image.Image, dict]:
     """The PIL image and save options shared by ``write_image`` and ``encode_image``."""
@@ -262,65 +301,46 @@ def _prepare(
         img.putalpha(Image.fromarray(alpha))
     elif alpha is not None and alpha.min() < 255:
         log.warning("%s: %s cannot store transparency; the alpha channel is dropped", name, fmt)
-    options: dict = {"icc_profile": icc_profile} if icc_profile else {}
+    options = metadata_options(fmt, icc_profile, exif, name)
     if fmt == "JPEG":
         options.update(quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
     elif fmt == "WEBP":
         options.update(quality=quality, lossless=quality == 100)
-    elif fmt == "TIFF":
-        options.update(compression="tiff_deflate")
     return img, options
 
 
 def write_mask(path: str | os.PathLike, mask: np.ndarray) -> Path:
-    """Write an H x W uint8 mask as a grayscale image, atomically."""
+    """Write an H x W uint8 mask as a grayscale image, atomically and verified.
+
+    Only lossless formats: .png, .webp, .tif or .bmp (OutputError otherwise).
+    """
     path = Path(path)
-    fmt = WRITE_EXTENSIONS.get(path.suffix.lower())
-    if fmt is None or fmt == "JPEG":
-        raise OutputError(f"{path}: write masks as .png, .webp, .tif or .bmp (lossless)")
-    img = Image.fromarray(mask, mode="L")
+    fmt = output_format(path, mask=True)
     options = {"lossless": True} if fmt == "WEBP" else {}
-    _atomic_save(path, lambda f: img.save(f, format=fmt, **options))
-    return path
+    return _write(path, Image.fromarray(mask, mode="L"), fmt, options)
 
 
-def _atomic_save(path: Path, save) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: the folder {folder} does not exist")
+def _write(path: Path, img: Image.Image, fmt: str, options: dict) -> Path:
+    """Encode in memory, then write the bytes atomically and check they decode."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        data = _encode(img, fmt, options)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return write_atomic(path, data, check=decode_check(fmt, img.width * img.height))
+
+
+def _encode(img: Image.Image, fmt: str, options: dict) -> bytes:
+    buffer = io.BytesIO()
     try:
-        with os.fdopen(fd, "wb") as f:
-            save(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _check_size(name: str, size: tuple[int, int], limit: int) -> None:
-    w, h = size
-    if w * h > limit:
-        raise LimitError(
-            f"{name}: {w}x{h} is {w * h / 1e6:.1f} MP, over the limit of {limit / 1e6:.1f} MP; "
-            "raise it with --max-pixels or RETOUCH_MAX_PIXELS if the file is trusted"
-        )
-    if w == 0 or h == 0:
-        raise InputError(f"{name}: the image has no pixels ({w}x{h})")
+        img.save(buffer, format=fmt, **options)
+    except OSError:
+        # Pillow's optimised JPEG needs the whole result in one buffer of 2 bytes per
+        # pixel, which a noisy image at high quality outgrows: encode it unoptimised.
+        if not options.get("optimize"):
+            raise
+        buffer = io.BytesIO()
+        img.save(buffer, format=fmt, **{**options, "optimize": False})
+    return buffer.getvalue()
 
 
 def _pil_to_arrays(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -336,30 +356,38 @@ def _pil_to_arrays(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _high_depth_to_uint8(values: np.ndarray) -> np.ndarray:
-    values = values.astype(np.float64)
+    values = np.nan_to_num(values.astype(np.float64))
     top = 1.0 if values.max(initial=0) <= 1.0 else (255.0 if values.max() <= 255 else 65535.0)
     return np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode it"
     text = str(exc)
-    return "the file is truncated or damaged" if "truncated" in text or not text else text
+    if "truncated" in text or not text:
+        return "the file is truncated or damaged"
+    if isinstance(exc, (OSError, SyntaxError, ValueError)):
+        return text
+    return f"the file is damaged: {type(exc).__name__}: {text}"
 
 
 def _load_with_opencv(
-    source: Path | io.BytesIO, name: str, cause: Exception, limit: int
+    source: Path | io.BytesIO, name: str, cause: Exception, limit: int, hint: str | None
 ) -> np.ndarray:
     """Fallback for TIFFs PIL cannot decode (16-bit colour), else a clear error."""
-    if isinstance(source, Path):
-        data = np.fromfile(source, np.uint8)
-    else:
-        data = np.frombuffer(source.getbuffer(), np.uint8)
-    arr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
-    if arr is None or arr.ndim not in (2, 3):
+    flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+    try:
+        raw = source.read_bytes() if isinstance(source, Path) else source.getvalue()
+        arr = cv2.imdecode(np.frombuffer(raw, np.uint8), flags)
+    except Exception:  # cv2.error, MemoryError
+        arr = None
+    if arr is None or arr.ndim not in (2, 3) or arr.size == 0:
         raise InputError(f"{name}: cannot decode the image ({_reason(cause)})")
-    _check_size(name, (arr.shape[1], arr.shape[0]), limit)
-    if arr.dtype != np.uint8:
-        arr = _high_depth_to_uint8(arr)
-    if arr.ndim == 3:
-        arr = from_bgr(arr[:, :, :3])
-    return to_rgb(arr)
+    check_size(name, (arr.shape[1], arr.shape[0]), limit, hint)
+    try:
+        if arr.dtype != np.uint8:
+            arr = _high_depth_to_uint8(arr)
+        return to_rgb(from_bgr(arr[:, :, :3]) if arr.ndim == 3 else arr)
+    except Exception as exc:
+        raise InputError(f"{name}: cannot decode the image ({_reason(exc)})") from None
