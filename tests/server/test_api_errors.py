@@ -146,7 +146,14 @@ def test_unknown_task_is_404_with_the_valid_tasks(client, image, method):
 
 def test_unknown_path_and_wrong_verb_are_json(client):
     _error(client.get("/nowhere"), 404, "Not Found")
-    _error(client.get("/api/v1/erase"), 405, "Method Not Allowed")
+    r = client.get("/api/v1/erase")
+    _error(r, 405, "GET is not allowed here; use POST")
+    assert r.headers["allow"] == "POST"
+    for method in ("PUT", "DELETE"):
+        assert client.request(method, "/api/v1/skin").status_code == 405
+    r = client.post("/api/v1/methods")
+    _error(r, 405, "use GET")
+    assert r.headers["allow"] == "GET"
 
 
 def test_unacceptable_accept_header_is_406(client, image, mask):

@@ -1,11 +1,23 @@
-"""The web page at ``/`` driven in headless Chromium: open, paint, erase, download."""
+"""The web page at ``/`` driven in headless Chromium: open, paint, erase, download.
+
+The page's menus, ranges and defaults come from ``GET /api/v1/methods``, and its
+colour-rule tuner shows what the server's method computes; both are checked here
+against the catalogue and the registry.
+"""
 
 from __future__ import annotations
+
+import base64
+import io
+import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import retouch
+from retouch.core.io import read_image
+from retouch.core.registry import get
 from tests.conftest import need_module
 from tests.web.conftest import SAMPLE
 
@@ -19,6 +31,48 @@ MASK_PIXELS = """() => {
   for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
   return n;
 }"""
+
+
+# The canvas ``id`` as a 0/255 array: 255 where its alpha is above 0 (painted or tinted).
+CANVAS_BITS = """(id) => {
+  const cv = document.getElementById(id);
+  const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+  const out = new Uint8Array(cv.width * cv.height);
+  for (let p = 0; p < out.length; p++) out[p] = d[p * 4 + 3] > 0 ? 255 : 0;
+  let s = '';
+  for (let i = 0; i < out.length; i += 0x8000) {
+    s += String.fromCharCode(...out.subarray(i, i + 0x8000));
+  }
+  return [cv.height, cv.width, btoa(s)];
+}"""
+
+# Set tuner sliders {option: value} in one go (one input event each, one debounce).
+SET_SLIDERS = """(values) => {
+  for (const [name, value] of Object.entries(values)) {
+    const el = document.getElementById('tune-' + name);
+    el.value = String(value);
+    el.dispatchEvent(new Event('input'));
+  }
+}"""
+
+
+def catalogue(server_url) -> dict:
+    import httpx
+
+    return httpx.get(f"{server_url}/api/v1/methods").json()["tasks"]
+
+
+def segment_tasks(tasks: dict) -> list[str]:
+    return [verb for verb, t in tasks.items() if t["kind"] == "segment"]
+
+
+def canvas_bits(page, canvas: str) -> np.ndarray:
+    h, w, data = page.evaluate(CANVAS_BITS, canvas)
+    return np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w)
+
+
+def options_of(page, select: str) -> list[str]:
+    return page.eval_on_selector_all(f"{select} option", "o => o.map(x => x.value)")
 
 
 def open_sample(page) -> None:
@@ -43,18 +97,72 @@ def read_download(download) -> np.ndarray:
         return np.asarray(img.convert("RGB") if img.mode != "L" else img)
 
 
-def test_empty_page_menus_come_from_the_api(page, server_url, screenshots):
-    import httpx
-
-    tasks = httpx.get(f"{server_url}/api/v1/methods").json()["tasks"]
-    for task in ("erase", "person", "skin", "face"):
-        options = page.eval_on_selector_all(f"#{task}-method option", "o => o.map(x => x.value)")
-        assert options == [m["name"] for m in tasks[task]["methods"]]
-        assert page.input_value(f"#{task}-method") == tasks[task]["default"]
-    parts = page.eval_on_selector_all("#face-part option", "o => o.map(x => x.value)")
-    assert parts == tasks["face"]["choices"]["part"]
+def test_empty_page_menus_come_from_the_catalogue(page, server_url, screenshots):
+    tasks = catalogue(server_url)
+    verbs = segment_tasks(tasks)
+    assert verbs, "the catalogue has no segment task"
+    assert page.eval_on_selector_all(".seg", "b => b.map(x => x.dataset.task)") == verbs
+    for verb in [*verbs, "erase"]:
+        assert options_of(page, f"#{verb}-method") == [m["name"] for m in tasks[verb]["methods"]]
+        assert page.input_value(f"#{verb}-method") == tasks[verb]["default"]
+        for name, schema in tasks[verb]["promoted"].items():
+            assert options_of(page, f"#{verb}-{name}") == [str(v) for v in schema["enum"]]
+            assert page.input_value(f"#{verb}-{name}") == str(schema["default"])
+    assert page.is_visible("#face-part")  # face's promoted part, beside its button
+    fields = tasks["erase"]["fields"]
+    assert page.eval_on_selector_all(
+        "#erase-fields input", "i => i.map(x => x.dataset.field)"
+    ) == list(fields)
+    for name, schema in fields.items():
+        attrs = page.eval_on_selector(f"#erase-{name}", "e => [e.min, e.max, e.value]")
+        assert attrs == [str(schema["minimum"]), str(schema["maximum"]), str(schema["default"])]
+    assert page.get_attribute("#erase-dilate", "max") == str(fields["dilate"]["maximum"])
     assert page.is_disabled("#erase") and page.is_visible("#drop-hint")
     page.screenshot(path=str(screenshots / "01-empty.png"))
+
+
+def test_a_task_added_to_the_catalogue_appears_without_editing_the_page(page, server_url):
+    """A segment task the page has never heard of gets its button, menus and request."""
+    tasks = catalogue(server_url)
+    tasks["toy"] = {
+        **tasks["person"],
+        "endpoint": "/api/v1/toy",
+        "summary": "a task added after the page was written",
+        "default": "lasso-toy",
+        "methods": [
+            {"name": "plain-toy", "summary": "p", "default": False, "options": {}, "weights": []},
+            {"name": "lasso-toy", "summary": "l", "default": True, "options": {}, "weights": []},
+        ],
+        "promoted": {"level": {"type": "string", "enum": ["low", "high"], "default": "high"}},
+    }
+    half = np.zeros((512, 512), np.uint8)
+    half[:, :256] = 255
+    png = io.BytesIO()
+    Image.fromarray(half).save(png, "PNG")
+    sent: list[bytes] = []
+
+    def answer(route):
+        sent.append(route.request.post_data_buffer)
+        route.fulfill(status=200, content_type="image/png", body=png.getvalue())
+
+    page.route(
+        "**/api/v1/methods",
+        lambda route: route.fulfill(json={"tasks": tasks}),
+    )
+    page.route("**/api/v1/toy", answer)
+    page.reload()
+    page.wait_for_selector("#seg-toy")
+    assert page.inner_text("#seg-toy") == "Toy"
+    assert options_of(page, "#toy-method") == ["plain-toy", "lasso-toy"]
+    assert page.input_value("#toy-method") == "lasso-toy"
+    assert options_of(page, "#toy-level") == ["low", "high"]
+    open_sample(page)
+    page.select_option("#toy-level", "low")
+    page.click("#seg-toy")
+    page.wait_for_function("document.getElementById('status').textContent.includes('added')")
+    body = sent[0]
+    assert b'name="method"\r\n\r\nlasso-toy' in body and b'name="level"\r\n\r\nlow' in body
+    assert np.array_equal(canvas_bits(page, "mask"), half)
 
 
 def test_paint_erase_compare_and_download(page, screenshots):
@@ -62,7 +170,7 @@ def test_paint_erase_compare_and_download(page, screenshots):
     assert page.evaluate(
         "[document.getElementById('mask').width, document.getElementById('mask').height]"
     ) == [512, 512]
-    page.fill("#dilate", "0")
+    page.fill("#erase-dilate", "0")
     page.evaluate(f"document.getElementById('size').value = {BRUSH}")
     page.dispatch_event("#size", "input")
     paint(page, [(STROKE_X0, STROKE_Y), (STROKE_X1, STROKE_Y)])
@@ -192,12 +300,13 @@ def test_lasso_fills_the_outline_and_undoes_in_one_step(page, screenshots):
     assert page.evaluate(MASK_PIXELS) == 0
 
 
-def test_errors_are_shown(page, screenshots):
+def test_errors_are_shown(page, server_url, screenshots):
+    too_far = catalogue(server_url)["erase"]["fields"]["dilate"]["maximum"] + 1
     open_sample(page)
     page.click("#erase")  # nothing painted: the page says so, no request
     assert "mask is empty" in page.inner_text("#error")
     paint(page, [(200, 200), (260, 200)])
-    page.fill("#dilate", "999")  # the API answers 422 with {"error": ...}
+    page.fill("#erase-dilate", str(too_far))  # the API answers 422 with {"error": ...}
     page.click("#erase")
     page.wait_for_function(
         "!document.getElementById('error').hidden && "
@@ -208,54 +317,137 @@ def test_errors_are_shown(page, screenshots):
     assert page.is_hidden("#busy") and not page.is_disabled("#erase")
 
 
-@pytest.mark.parametrize("task", ["person", "skin", "face"])
-def test_segmenter_fills_an_editable_mask(page, task, screenshots):
+def test_every_segmenter_fills_an_editable_mask(page, server_url, screenshots):
     need_module("mediapipe", "scripts/setup.sh segment")
     open_sample(page)
-    page.click(f"#seg-{task}")
-    page.wait_for_function(
-        "document.getElementById('status').textContent.includes('added') || "
-        "!document.getElementById('error').hidden",
-        timeout=30_000,
-    )
-    assert page.is_hidden("#error"), page.inner_text("#error")
-    assert page.evaluate(MASK_PIXELS) > 0
-    page.screenshot(path=str(screenshots / f"08-mask-{task}.png"))
-    page.click("#undo")
-    assert page.evaluate(MASK_PIXELS) == 0
+    for verb in segment_tasks(catalogue(server_url)):
+        page.click(f"#seg-{verb}")
+        page.wait_for_function(
+            "document.getElementById('status').textContent.includes('added') || "
+            "!document.getElementById('error').hidden",
+            timeout=30_000,
+        )
+        assert page.is_hidden("#error"), (verb, page.inner_text("#error"))
+        assert page.evaluate(MASK_PIXELS) > 0, verb
+        page.screenshot(path=str(screenshots / f"08-mask-{verb}.png"))
+        page.click("#undo")
+        assert page.evaluate(MASK_PIXELS) == 0, verb
 
 
-def test_skin_tuner_previews_and_fills_the_mask(page, screenshots):
-    open_sample(page)
-    assert page.is_hidden("#tune")
+def open_tuner(page, rule: str) -> None:
+    """Open the tuner on ``rule`` and wait for the preview of its defaults."""
     page.click("#tuner summary")
-    page.wait_for_selector("#tune", state="visible")
-    share = float(page.inner_text("#tune-out").split("%")[0])
-    assert 0 < share < 60  # the astronaut's face and hand, not the whole photo
-    page.screenshot(path=str(screenshots / "04-skin-tuner.png"))
+    page.select_option("#tune-method", label=rule)
+    wait_for_preview(page)
 
-    page.fill(".tune[data-key=crMin]", "255")  # no pixel has Cr over 255
-    page.dispatch_event(".tune[data-key=crMin]", "input")
-    assert page.inner_text("#tune-out").startswith("0.0%")
-    page.fill(".tune[data-key=crMin]", "133")
-    page.dispatch_event(".tune[data-key=crMin]", "input")
-    assert float(page.inner_text("#tune-out").split("%")[0]) == share
-    for key, value in [("vMax", "10"), ("hMin", "60")]:  # too dark / hue range 60..50 wraps
-        page.fill(f".tune[data-key={key}]", value)
-        page.dispatch_event(f".tune[data-key={key}]", "input")
-    vmax_hmin = float(page.inner_text("#tune-out").split("%")[0])
-    assert vmax_hmin == 0.0  # value max 10 %: no skin pixel is that dark
-    page.fill(".tune[data-key=vMax]", "100")
-    page.dispatch_event(".tune[data-key=vMax]", "input")
-    wrapped = float(page.inner_text("#tune-out").split("%")[0])
-    assert wrapped >= share  # 60..50 wraps through red: a superset of 0..50
-    page.fill(".tune[data-key=hMin]", "0")
-    page.dispatch_event(".tune[data-key=hMin]", "input")
+
+def wait_for_preview(page) -> None:
+    page.wait_for_selector("#tuner[data-state=ready], #tuner[data-state=error]", timeout=30_000)
+    assert page.get_attribute("#tuner", "data-state") == "ready", page.inner_text("#error")
+
+
+def test_tuner_sliders_are_the_methods_options(page):
+    """Names, ranges and defaults of the sliders are the registry's (segment/skin/rules.py)."""
+    page.click("#tuner summary")
+    assert [
+        o.strip()
+        for o in page.eval_on_selector_all("#tune-method option", "o => o.map(x => x.text)")
+    ] == [
+        "hsv",
+        "ycrcb",
+    ]
+    for rule in ("hsv", "ycrcb"):
+        page.select_option("#tune-method", label=rule)
+        info = get("skin", rule)
+        shown = page.eval_on_selector_all(
+            "#tune-sliders .tune", "s => s.map(x => [x.dataset.option, x.min, x.max, x.value])"
+        )
+        assert [name for name, *_ in shown] == list(info.options)
+        for name, low, high, value in shown:
+            assert float(value) == info.options[name], (rule, name)
+            assert (float(low), float(high)) == (
+                info.specs[name].range.low,
+                info.specs[name].range.high,
+            )
+    assert get("skin", "hsv").options["v_min"] == 0.35  # the old page's own copy said 15 %
+
+
+@pytest.mark.parametrize(
+    ("rule", "values"),
+    [
+        ("ycrcb", {"cr_min": 140, "cb_max": 120, "y_min": 40}),
+        ("hsv", {"h_max": 35, "s_min": 0.3, "v_min": 0.42}),
+    ],
+)
+def test_tuner_shows_exactly_what_the_method_computes(page, rule, values, screenshots):
+    open_sample(page)  # 512 x 512: shown 1:1, so the rule runs on the photo itself
+    open_tuner(page, rule)
+    image = read_image(SAMPLE)
+    defaults = retouch.create("skin", rule)(image)
+    assert np.array_equal(canvas_bits(page, "tune"), defaults)
+    assert page.is_visible("#tune")
+
+    requests: list[bytes] = []
+
+    def watch(route):  # the request bodies, passed on to the server unchanged
+        requests.append(route.request.post_data_buffer)
+        route.continue_()
+
+    page.route("**/api/v1/skin", watch)
+    page.evaluate(SET_SLIDERS, values)
+    assert page.get_attribute("#tuner", "data-state") == "updating"
+    assert page.is_visible("#tune-busy") and page.inner_text("#tune-out") == "updating…"
+    assert page.is_disabled("#tune-use")  # the old preview no longer matches the sliders
+    wait_for_preview(page)
+    assert len(requests) == 1, "three slider moves in a burst should make one request"
+    sent = requests[0].split(b'name="options"\r\n\r\n')[1].split(b"\r\n")[0]
+    options = {**get("skin", rule).options, **values}
+    assert json.loads(sent) == options
+
+    expected = retouch.create("skin", rule, **options)(image)
+    assert not np.array_equal(expected, defaults)  # the sliders changed the mask
+    assert np.array_equal(canvas_bits(page, "tune"), expected)
+    share = float(page.inner_text("#tune-out").split("%")[0])
+    assert share == pytest.approx(100 * (expected > 0).mean(), abs=0.05)
+    page.screenshot(path=str(screenshots / f"04-tuner-{rule}.png"))
     page.click("#tune-use")
-    n = page.evaluate(MASK_PIXELS)
-    assert abs(n / (512 * 512) * 100 - share) < 0.1
+    assert np.array_equal(canvas_bits(page, "mask"), expected)
     page.click("#undo")
     assert page.evaluate(MASK_PIXELS) == 0
+
+
+def test_tuner_runs_on_the_display_copy_of_a_large_photo(page, tmp_path):
+    """A 1600 x 1600 photo is shown at 1024 x 1024; the preview is the rule at that size."""
+    big = tmp_path / "big.png"
+    with Image.open(SAMPLE) as img:
+        img.convert("RGB").resize((1600, 1600), Image.Resampling.BICUBIC).save(big)
+    page.set_input_files("#file", str(big))
+    page.wait_for_function("!document.querySelector('#erase').disabled")
+    open_tuner(page, "ycrcb")
+    url = page.evaluate("document.getElementById('photo').toDataURL('image/png')")
+    with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as shown:
+        display = np.asarray(shown.convert("RGB"))
+    assert display.shape == (1024, 1024, 3)
+    expected = retouch.create("skin", "ycrcb")(display)
+    assert expected.any()
+    assert np.array_equal(canvas_bits(page, "tune"), expected)
+
+
+def test_tuner_shows_the_servers_error(page, screenshots):
+    open_sample(page)
+    open_tuner(page, "ycrcb")
+    page.evaluate("document.getElementById('tune-cr_min').max = 999")  # past the method's range
+    page.evaluate(SET_SLIDERS, {"cr_min": 300})
+    page.wait_for_selector("#tuner[data-state=error]", timeout=30_000)
+    error = page.inner_text("#error")
+    assert error.startswith("Tuner preview failed:") and "cr_min" in error and "HTTP 422" in error
+    assert "cr_min" in page.inner_text("#tune-out")  # the server's line, in the tuner too
+    assert page.is_hidden("#tune-busy") and page.is_disabled("#tune-use")
+    assert page.is_hidden("#tune")  # no stale preview under the error
+    page.screenshot(path=str(screenshots / "04-tuner-error.png"))
+    page.evaluate(SET_SLIDERS, {"cr_min": 133})  # back in range: the error goes
+    wait_for_preview(page)
+    assert page.is_hidden("#error") and not page.is_disabled("#tune-use")
 
 
 def test_drop_a_large_photo_mask_is_sent_at_full_resolution(page, tmp_path, screenshots):

@@ -18,12 +18,14 @@ def test_index_and_static_files_are_served():
         assert "/" not in client.get("/openapi.json").json()["paths"]
 
 
-def test_page_never_names_a_method():
-    """Method menus come from GET /api/v1/methods, so no method name is typed in the page."""
+def test_page_never_names_a_method_or_an_option():
+    """Menus and tuner sliders come from GET /api/v1/methods, so no method or option name
+    is typed in the page (one source for every rule)."""
     from retouch.server.app import STATIC
-    from retouch.server.tasks import choices
+    from retouch.server.tasks import task_catalogue
 
     text = "".join(p.read_text() for p in STATIC.iterdir())
-    for task, fields in choices().items():
-        for name in fields["method"]:
-            assert f'"{name}"' not in text and f">{name}<" not in text, (task, name)
+    for verb, task in task_catalogue().items():
+        for method in task["methods"]:
+            for name in (method["name"], *method["options"]):
+                assert f'"{name}"' not in text and f">{name}<" not in text, (verb, name)

@@ -32,7 +32,7 @@ from retouch.server.engine import Engine
 from retouch.server.errors import install_error_handlers
 from retouch.server.hosts import HostOriginMiddleware
 from retouch.server.limits import BodyLimitMiddleware
-from retouch.server.routes import build_router
+from retouch.server.routes import build_router, tidy_openapi
 from retouch.server.settings import ServerSettings
 
 __all__ = ["create_app", "serve"]
@@ -44,9 +44,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """Erase what a mask marks, and masks of people, faces and skin.
 
-Send a multipart form (`image`, `mask` for erase, options as fields); get a PNG or
-JPEG back (the `format` field or the `Accept` header). Errors are JSON:
-`{"error": "..."}`. `GET /api/v1/methods` lists every task and method.
+Send a multipart form (`image`, `mask` for erase, `method`, the method's `options` as a
+JSON object); get a PNG or JPEG back (the `format` field or the `Accept` header).
+Errors are JSON: `{"error": "..."}`. `GET /api/v1/methods` lists every task, its
+methods and their options with their ranges.
 """
 
 
@@ -77,7 +78,20 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.include_router(build_router(engine))
     _add_web_page(app)
+    _tidy_schema(app)
     return app
+
+
+def _tidy_schema(app: FastAPI) -> None:
+    """Serve the OpenAPI schema as FastAPI builds it, less what this API never answers."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = tidy_openapi(build())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _add_web_page(app: FastAPI) -> None:

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from retouch.core.cancel import Cancelled
 from retouch.core.errors import InputError, LimitError, RetouchError
-from retouch.segment.models import MissingModelError
+from retouch.core.weights import MissingModelError
 
 __all__ = [
     "NotAcceptableError",

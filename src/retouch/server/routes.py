@@ -1,61 +1,71 @@
-"""The endpoints of API v1. Field choices (methods, face parts) come from the registries.
+"""The endpoints of API v1, one per declared task, built from its record (``core.tasks``).
 
-Every image endpoint takes a multipart form: ``image`` (and ``mask`` for erase) as
-files, options as fields. The result is PNG or JPEG: the ``format`` field if given,
-else the best of the two the ``Accept`` header allows, else PNG.
+Every task endpoint (``POST /api/v1/VERB``) takes a multipart form: ``image`` (and
+``mask`` for a task that takes one) as files; ``method`` (choices and default from
+the registry); each promoted option by name (face's ``part``); ``options``, a JSON
+object of the method's options, checked by the registry (422 on a bad value);
+``soft`` for a segmenter; ``dilate`` and ``seed`` for erase; ``format`` and
+``quality``. The result is PNG or JPEG: the ``format`` field unless it is ``auto``,
+else the best of the two the ``Accept`` header allows, else PNG. Every status an
+endpoint answers is documented with the JSON error schema.
 """
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at
-# definition time, and the Literal choices are local to build_router.
+# definition time, and the Literal choices are built per task in build_router.
+import inspect
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel
 
-from retouch.inpaint.base import MAX_DILATE_PX, MAX_SEED
+from retouch.core.errors import InputError
+from retouch.core.registry import get, list_methods
+from retouch.core.tasks import TaskSpec, all_tasks
 from retouch.server.engine import Engine
 from retouch.server.errors import NotAcceptableError, UnknownTaskError
 from retouch.server.negotiate import MEDIA_TYPES, choose_format
 from retouch.server.tasks import (
-    TASKS,
-    choices,
     declared_pixels,
-    run_erase,
-    run_segment,
+    edit_fields,
+    parse_options,
+    run_task,
     task_catalogue,
 )
 
-__all__ = ["build_router"]
+__all__ = ["ErrorBody", "build_router", "tidy_openapi"]
 
-Format = Literal["png", "jpeg", "jpg"]
-
-# The upload and output fields every image endpoint takes, declared once.
-ImageUpload = Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")]
-FormatField = Annotated[Format | None, Form(description="png or jpeg")]
-QualityField = Annotated[int, Form(ge=1, le=100, description="JPEG quality")]
-AcceptHeader = Annotated[str | None, Header()]
-
-_IMAGE = {200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "the result"}}
-_ERRORS = {
-    code: {"description": text, "content": {"application/json": {"example": {"error": text}}}}
-    for code, text in (
-        (400, "an upload is not a readable image"),
-        (403, "the request names another host or comes from another site's page"),
-        (406, "the Accept header allows neither PNG nor JPEG"),
-        (413, "the request or an image is over the server's limits"),
-        (422, "a field is missing or invalid, or the mask does not fit the image"),
-        (503, "a model is not installed, the request ran over the time limit or was cancelled"),
-    )
-}
-_RESPONSES: dict[int | str, dict[str, Any]] = {**_IMAGE, **_ERRORS}
+Format = Literal["auto", "png", "jpeg", "jpg"]
 
 
-def _image_response(data: bytes, fmt: str) -> Response:
-    return Response(content=data, media_type=MEDIA_TYPES[fmt])
+class ErrorBody(BaseModel):
+    """Every error answer: one line saying what is wrong and what to do."""
+
+    error: str
+    tasks: list[str] | None = None
 
 
-def _output(fmt: str | None, accept: str | None) -> str:
-    chosen = choose_format(fmt, accept)
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "an upload is not a readable image",
+        403: "the request names another host or comes from another site's page",
+        404: "no such task; `tasks` lists the valid ones",
+        405: "the endpoint does not take this HTTP method (see the Allow header)",
+        406: "the Accept header allows neither PNG nor JPEG",
+        413: "the request or an image is over the server's limits",
+        422: "a field is missing or invalid, or the mask does not fit the image",
+        503: "a model is not installed, the request ran over the time limit or was cancelled",
+    }
+    return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_IMAGE = {200: {"content": {t: _BINARY for t in MEDIA_TYPES.values()}, "description": "the result"}}
+_TASK_RESPONSES = {**_IMAGE, **_errors(400, 403, 406, 413, 422, 503)}
+
+
+def _output(fmt: str, accept: str) -> str:
+    chosen = choose_format(None if fmt == "auto" else fmt, accept)
     if chosen is None:
         raise NotAcceptableError(
             f"cannot answer with {accept!r}; accept image/png or image/jpeg, "
@@ -65,114 +75,226 @@ def _output(fmt: str | None, accept: str | None) -> str:
 
 
 def build_router(engine: Engine) -> APIRouter:
-    """The v1 router; its enums are read from the registries now, at app creation."""
-    fields = choices()
+    """The v1 router: the catalogue and one endpoint per declared task, read now."""
     router = APIRouter(prefix="/api/v1")
     _add_methods(router)
-    _add_erase(router, engine, Literal[tuple(fields["erase"]["method"])])
-    _add_segment(router, engine, "person", Literal[tuple(fields["person"]["method"])])
-    _add_face(router, engine, fields["face"])
-    _add_segment(router, engine, "skin", Literal[tuple(fields["skin"]["method"])])
+    specs = all_tasks()
+    for spec in specs:
+        _add_task(router, engine, spec)
+    verbs = sorted(s.verb for s in specs)
 
-    @router.api_route("/{task}", methods=["GET", "POST"], include_in_schema=False)
-    async def unknown_task(task: str) -> Response:
-        if task in TASKS:  # GET of a task endpoint
-            raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
-        raise UnknownTaskError(task, sorted(TASKS))
+    async def other(task: str, request: Request) -> Response:
+        """Answers what no endpoint does: an unknown task (404, with the valid ones) or
+        an HTTP method a known endpoint does not take (405, with ``Allow``)."""
+        allowed = "GET" if task == "methods" else "POST" if task in verbs else None
+        if allowed is None and request.method in ("GET", "POST"):
+            raise UnknownTaskError(task, verbs)
+        allowed = allowed or "GET, POST"  # what this path answers (404 for an unknown task)
+        raise HTTPException(
+            405,
+            f"{request.method} is not allowed here; use {allowed}",
+            headers={"Allow": allowed},
+        )
 
+    for verb in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        router.add_api_route(
+            "/{task}",
+            other,
+            methods=[verb],
+            summary="Any other path: 404 for an unknown task, 405 for a known one",
+            responses=_errors(403, 404, 405),
+            response_class=Response,
+            operation_id=f"other_{verb.lower()}",
+            include_in_schema=verb in ("GET", "POST"),
+        )
     return router
 
 
+def tidy_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop FastAPI's own 422 (``HTTPValidationError``), which this API never answers:
+    its validation errors are ``ErrorBody`` (documented where they can happen)."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            response = operation.get("responses", {}).get("422", {})
+            if "HTTPValidationError" in str(response):
+                del operation["responses"]["422"]
+            if operation.get("operationId", "").startswith("other_"):
+                operation["responses"].pop("200", None)  # it only ever answers errors
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    return schema
+
+
 def _add_methods(router: APIRouter) -> None:
-    @router.get("/methods", summary="Tasks, their endpoints and their methods")
+    @router.get(
+        "/methods", summary="Tasks, their endpoints and their methods", responses=_errors(403)
+    )
     async def methods() -> dict[str, Any]:
-        """Every task the API serves, with its methods (default first) and field choices."""
+        """Every task the API serves: its endpoint, what it takes and returns, its methods
+        (default first) with their options' JSON schemas, and its other form fields."""
         return {"tasks": task_catalogue()}
 
 
-def _add_erase(router: APIRouter, engine: Engine, methods: Any) -> None:
-    default = choices()["erase"]["method"][0]
+def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
+    """The endpoint's parameters, as FastAPI reads them, from the task's record."""
+    default = get(spec.name)
+    names = tuple(m.name for m in list_methods(spec.name))
 
-    @router.post("/erase", summary="Erase what a mask marks", responses=_RESPONSES)
-    async def erase(
-        request: Request,
-        image: ImageUpload,
-        mask: Annotated[
-            UploadFile,
-            File(description="same size as the image: white, strokes on black or alpha = erase"),
-        ],
-        method: Annotated[methods, Form(description="fill method")] = default,
-        dilate: Annotated[int, Form(ge=0, le=MAX_DILATE_PX, description="grow the mask by px")] = 0,
-        seed: Annotated[int, Form(ge=0, le=MAX_SEED, description="random seed")] = 0,
-        format: FormatField = None,
-        quality: QualityField = 95,
-        accept: AcceptHeader = None,
-    ) -> Response:
-        """The photo with the masked pixels filled; every other pixel is unchanged."""
-        fmt = _output(format, accept)
-        img, msk = await image.read(), await mask.read()
+    def form(name: str, annotation: Any, value: Any) -> inspect.Parameter:
+        return inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=value, annotation=annotation
+        )
+
+    params = [
+        form("request", Request, inspect.Parameter.empty),
+        form(
+            "image",
+            Annotated[UploadFile, File(description="the photo (JPEG, PNG, WebP, TIFF, BMP)")],
+            inspect.Parameter.empty,
+        ),
+    ]
+    if "mask" in spec.takes:
+        params.append(
+            form(
+                "mask",
+                Annotated[
+                    UploadFile,
+                    File(
+                        description="the image's size: white, strokes on black or alpha = act here"
+                    ),
+                ],
+                inspect.Parameter.empty,
+            )
+        )
+    params.append(
+        form(
+            "method",
+            Annotated[
+                Literal[names], Form(description=f"{spec.verb} method (see GET /api/v1/methods)")
+            ],
+            default.name,
+        )
+    )
+    for name in spec.promoted:
+        option = default.specs[name]
+        params.append(
+            form(
+                name,
+                Annotated[
+                    Literal[tuple(option.choices)], Form(description=f"the method's {name} option")
+                ],
+                option.default,
+            )
+        )
+    params.append(
+        form(
+            "options",
+            Annotated[
+                str,
+                Form(
+                    description='the method\'s options as a JSON object, e.g. {"threshold": 0.6}; '
+                    "each method's options and their ranges are listed by GET /api/v1/methods"
+                ),
+            ],
+            "{}",
+        )
+    )
+    if spec.kind == "segment":
+        params.append(
+            form(
+                "soft",
+                Annotated[
+                    Literal["false", "true"],
+                    Form(
+                        description="true: answer the soft output as 8-bit instead of the 0/255 "
+                        f"mask{f' ({spec.soft})' if spec.soft else ''}"
+                    ),
+                ],
+                "false",
+            )
+        )
+    for name, field in edit_fields(spec).items():
+        params.append(
+            form(
+                name,
+                Annotated[
+                    int,
+                    Form(
+                        ge=field["minimum"],
+                        le=field["maximum"],
+                        description={
+                            "dilate": "grow the mask by this many pixels",
+                            "seed": "random seed",
+                        }.get(name, name),
+                    ),
+                ],
+                field["default"],
+            )
+        )
+    params += [
+        form(
+            "format",
+            Annotated[
+                Format,
+                Form(description="png, jpeg, or auto: from the Accept header (PNG without one)"),
+            ],
+            "auto",
+        ),
+        form("quality", Annotated[int, Form(ge=1, le=100, description="JPEG quality")], 95),
+        form("accept", Annotated[str, Header()], ""),
+    ]
+    return params
+
+
+async def _refuse_empty_fields(request: Request) -> None:
+    """FastAPI reads an empty form field as absent (its default); say it is not a value."""
+    form = await request.form()
+    empty = sorted({k for k, v in form.multi_items() if isinstance(v, str) and v == ""})
+    if empty:
+        raise InputError(f"{', '.join(empty)}: an empty value; leave the field out for its default")
+
+
+def _add_task(router: APIRouter, engine: Engine, spec: TaskSpec) -> None:
+    fill_names = list(edit_fields(spec))
+
+    async def endpoint(**fields: Any) -> Response:
+        await _refuse_empty_fields(fields["request"])
+        fmt = _output(fields["format"], fields["accept"])
+        options = parse_options(fields["options"])
+        options.update({name: fields[name] for name in spec.promoted})
+        fill = {"dilate_px": fields["dilate"], "seed": fields["seed"]} if fill_names else None
+        image = await fields["image"].read()
+        mask = await fields["mask"].read() if "mask" in fields else None
+        uploads = (image,) if mask is None else (image, mask)
         data = await engine.run(
-            lambda: run_erase(
+            lambda: run_task(
                 engine,
-                img,
-                msk,
+                spec,
+                image,
+                mask,
+                method=fields["method"],
+                options=options,
                 fmt=fmt,
-                quality=quality,
-                method=method,
-                dilate_px=dilate,
-                seed=seed,
+                quality=fields["quality"],
+                soft=fields.get("soft") == "true",
+                fill=fill,
             ),
-            pixels=declared_pixels(img, msk, limit=engine.settings.max_pixels),
-            client=request,
+            pixels=declared_pixels(*uploads, limit=engine.settings.max_pixels),
+            client=fields["request"],
         )
-        return _image_response(data, fmt)
+        return Response(content=data, media_type=MEDIA_TYPES[fmt])
 
-
-def _add_segment(router: APIRouter, engine: Engine, task: str, methods: Any) -> None:
-    default = choices()[task]["method"][0]
-
-    async def segment(
-        request: Request,
-        image: ImageUpload,
-        method: Annotated[methods, Form(description=f"{task} method")] = default,
-        format: FormatField = None,
-        quality: QualityField = 95,
-        accept: AcceptHeader = None,
-    ) -> Response:
-        fmt = _output(format, accept)
-        img = await image.read()
-        data = await engine.run(
-            lambda: run_segment(engine, task, img, method=method, fmt=fmt, quality=quality),
-            pixels=declared_pixels(img, limit=engine.settings.max_pixels),
-            client=request,
-        )
-        return _image_response(data, fmt)
-
-    segment.__doc__ = f"The {task} mask of the photo: 255 where found, 0 elsewhere."
-    router.post(f"/{task}", summary=f"Mask of {task}", responses=_RESPONSES)(segment)
-
-
-def _add_face(router: APIRouter, engine: Engine, fields: dict[str, list[str]]) -> None:
-    methods, parts = Literal[tuple(fields["method"])], Literal[tuple(fields["part"])]
-
-    @router.post("/face", summary="Mask of a face region", responses=_RESPONSES)
-    async def face(
-        request: Request,
-        image: ImageUpload,
-        method: Annotated[methods, Form(description="face method")] = fields["method"][0],
-        part: Annotated[parts, Form(description="which region of every face")] = "skin",
-        format: FormatField = None,
-        quality: QualityField = 95,
-        accept: AcceptHeader = None,
-    ) -> Response:
-        """The mask of ``part`` of every face in the photo: 255 there, 0 elsewhere."""
-        fmt = _output(format, accept)
-        img = await image.read()
-        data = await engine.run(
-            lambda: run_segment(
-                engine, "face", img, method=method, fmt=fmt, quality=quality, part=part
-            ),
-            pixels=declared_pixels(img, limit=engine.settings.max_pixels),
-            client=request,
-        )
-        return _image_response(data, fmt)
+    endpoint.__signature__ = inspect.Signature(_parameters(spec), return_annotation=Response)
+    endpoint.__name__ = f"{spec.verb}_endpoint"
+    endpoint.__doc__ = (
+        f"{spec.summary[:1].upper()}{spec.summary[1:]}: takes {' and '.join(spec.takes)}, "
+        f"answers {'a 0/255 mask' if spec.returns == 'mask' else 'an image'}. "
+        f"{spec.description}"
+    )
+    router.post(
+        f"/{spec.verb}",
+        summary=spec.summary,
+        responses=_TASK_RESPONSES,
+        response_class=Response,
+        name=spec.verb,
+    )(endpoint)

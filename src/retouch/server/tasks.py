@@ -1,13 +1,15 @@
 """The work behind each endpoint: decode the uploads, run the method, encode the result.
 
-These functions run in the worker pool. The HTTP tasks map onto registry tasks
-(``erase`` is the ``inpaint`` registry); their method choices come from the
-registries, so a newly registered method is served without touching this file.
+These functions run in the worker pool. Every declared task (``core.tasks``) is
+served at ``/api/v1/VERB`` (``erase`` is the ``inpaint`` registry); its fields and
+choices come from the task record and the registry, so a newly declared task or
+registered method is served without touching this file.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import numpy as np
@@ -15,52 +17,72 @@ import numpy as np
 from retouch.core.errors import InputError, LimitError
 from retouch.core.io import LoadedImage, decode_image, encode_image, mask_from_array
 from retouch.core.limits import open_image
-from retouch.core.registry import get, list_methods
+from retouch.core.registry import Method, get, list_methods
+from retouch.core.tasks import TaskSpec, all_tasks
 from retouch.server.engine import Engine
 from retouch.server.errors import UploadError
 
 __all__ = [
     "LIMIT_HINT",
-    "TASKS",
-    "choices",
     "declared_pixels",
-    "run_erase",
-    "run_segment",
+    "parse_options",
+    "run_task",
     "task_catalogue",
 ]
-
-# HTTP task -> registry task. Only tasks with an endpoint are listed here.
-TASKS: dict[str, str] = {"erase": "inpaint", "person": "person", "face": "face", "skin": "skin"}
 
 # What a 413 for a too-large image advises: the server's own flag, not the CLI's.
 LIMIT_HINT = "the server's limit is set with `retouch serve --max-pixels`"
 
 
-def choices() -> dict[str, dict[str, list[str]]]:
-    """Allowed values of each task's choice fields, read from the registries."""
-    from retouch.segment.face.parts import PARTS
+def edit_fields(spec: TaskSpec) -> dict[str, dict[str, Any]]:
+    """The form fields an edit task takes besides the method's options (erase's fill)."""
+    if spec.name != "inpaint":
+        return {}
+    from retouch.inpaint.base import MAX_DILATE_PX, MAX_SEED
 
-    out = {task: {"method": [m.name for m in list_methods(reg)]} for task, reg in TASKS.items()}
-    out["face"]["part"] = list(PARTS)
-    return out
+    return {
+        "dilate": {"type": "integer", "minimum": 0, "maximum": MAX_DILATE_PX, "default": 0},
+        "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "default": 0},
+    }
 
 
 def task_catalogue() -> dict[str, Any]:
-    """What ``GET /api/v1/methods`` answers: every task, its endpoint, methods and fields."""
-    fields = choices()
-    return {
-        task: {
-            "endpoint": f"/api/v1/{task}",
-            "registry_task": reg,
-            "default": get(reg).name,
-            "methods": [
-                {"name": m.name, "summary": m.summary, "default": m.default}
-                for m in list_methods(reg)
-            ],
-            "choices": fields[task],
+    """What ``GET /api/v1/methods`` answers: every declared task, its endpoint, what it
+    takes and returns, its methods with their options, promoted options and fields."""
+    out = {}
+    for spec in all_tasks():
+        default = get(spec.name)
+        out[spec.verb] = {
+            "endpoint": f"/api/v1/{spec.verb}",
+            "task": spec.name,
+            "kind": spec.kind,
+            "takes": list(spec.takes),
+            "returns": spec.returns,
+            "summary": spec.summary,
+            "soft": spec.soft,
+            "default": default.name,
+            "methods": [m.describe() for m in list_methods(spec.name)],
+            "promoted": {p: default.specs[p].json_schema() for p in spec.promoted},
+            "fields": edit_fields(spec),
+            "choices": {
+                "method": [m.name for m in list_methods(spec.name)],
+                **{p: list(default.specs[p].choices or ()) for p in spec.promoted},
+            },
         }
-        for task, reg in TASKS.items()
-    }
+    return out
+
+
+def parse_options(text: str) -> dict[str, Any]:
+    """The ``options`` form field: a JSON object of method options (InputError, 422)."""
+    try:
+        options = json.loads(text or "{}")
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        raise InputError(
+            f'options must be a JSON object such as {{"threshold": 0.6}}, got {text[:80]!r}'
+        )
+    return options
 
 
 def declared_pixels(*uploads: bytes, limit: int) -> int:
@@ -96,20 +118,57 @@ def decode_upload(data: bytes, name: str, pixel_limit: int) -> LoadedImage:
         raise UploadError(str(exc)) from None
 
 
-def run_erase(
-    engine: Engine, image: bytes, mask: bytes, *, fmt: str, quality: int, **options: Any
+def run_task(
+    engine: Engine,
+    spec: TaskSpec,
+    image: bytes,
+    mask: bytes | None,
+    *,
+    method: str,
+    options: dict[str, Any],
+    fmt: str,
+    quality: int,
+    soft: bool = False,
+    fill: dict[str, Any] | None = None,
 ) -> bytes:
-    """Erase what ``mask`` marks in ``image``; the result encoded as ``fmt``.
+    """Decode the uploads, run ``method`` of ``spec`` with ``options``, encode as ``fmt``.
 
-    ``options``: ``method``, ``dilate_px``, ``seed`` (see ``retouch.erase``). Pixels
-    outside the (dilated) mask are unchanged; alpha, ICC profile and EXIF are kept
-    where ``fmt`` holds them.
+    A segment task answers its 0/255 mask (or, with ``soft``, the soft output as
+    8-bit); an edit task the image with what ``mask`` marks changed, every other
+    pixel unchanged (``fill``: erase's ``dilate_px`` and ``seed``); a transform the
+    image it makes. Alpha, ICC profile and EXIF are kept where ``fmt`` holds them.
     """
-    from retouch.inpaint import erase
+    model = engine.method(spec.name, method, **options)
+    loaded = decode_upload(image, "image", engine.settings.max_pixels)
+    if spec.kind == "segment":
+        out = model.soft(loaded.rgb) if soft else model(loaded.rgb)
+        if soft:
+            out = np.clip(np.rint(out * 255.0), 0, 255)
+        return encode_image(np.asarray(out, np.uint8), fmt, quality=quality)
+    if spec.kind == "edit":
+        result = _edit(engine, spec, model, loaded, mask or b"", fill or {})
+    else:
+        result = np.asarray(model(loaded.rgb), np.uint8)
+    same = result.shape[:2] == loaded.rgb.shape[:2]
+    return encode_image(
+        result,
+        fmt,
+        alpha=loaded.alpha if same else None,
+        quality=quality,
+        icc_profile=loaded.icc_profile,
+        exif=loaded.exif,
+    )
 
-    limit = engine.settings.max_pixels
-    loaded = decode_upload(image, "image", limit)
-    strokes = decode_upload(mask, "mask", limit)
+
+def _edit(
+    engine: Engine,
+    spec: TaskSpec,
+    model: Method,
+    loaded: LoadedImage,
+    mask: bytes,
+    fill: dict[str, Any],
+) -> np.ndarray:
+    strokes = decode_upload(mask, "mask", engine.settings.max_pixels)
     hole = mask_from_array(strokes.rgb, alpha=strokes.alpha)
     if hole.shape != loaded.rgb.shape[:2]:
         h, w = loaded.rgb.shape[:2]
@@ -117,21 +176,10 @@ def run_erase(
             f"the mask is {hole.shape[1]}x{hole.shape[0]} but the image is {w}x{h}; "
             "send a mask of the image's size"
         )
-    result = erase(loaded.rgb, hole, **options) if hole.any() else loaded.rgb
-    return encode_image(
-        result,
-        fmt,
-        alpha=loaded.alpha,
-        quality=quality,
-        icc_profile=loaded.icc_profile,
-        exif=loaded.exif,
-    )
+    if not hole.any():
+        return loaded.rgb
+    if spec.name != "inpaint":
+        return np.asarray(model(loaded.rgb, hole), np.uint8)
+    from retouch.inpaint import erase
 
-
-def run_segment(
-    engine: Engine, task: str, image: bytes, *, method: str, fmt: str, quality: int, **options: Any
-) -> bytes:
-    """The H x W 0/255 mask of registry task ``task`` for ``image``, encoded as ``fmt``."""
-    loaded = decode_upload(image, "image", engine.settings.max_pixels)
-    mask = engine.method(task, method, **options)(loaded.rgb)
-    return encode_image(np.asarray(mask, np.uint8), fmt, quality=quality)
+    return erase(loaded.rgb, hole, method=model.name, **{**fill, **model.options})

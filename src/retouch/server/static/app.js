@@ -48,7 +48,7 @@ function refreshButtons() {
   const hasResult = !!state.result;
   $("apply").disabled = !hasResult || !idle;
   $("back").disabled = !hasResult || !idle;
-  $("tune-use").disabled = !hasPhoto || !idle;
+  $("tune-use").disabled = !hasPhoto || !idle || !tuner.bits;
   $("dl-result").disabled = !hasResult;
   $("compare").disabled = !hasResult;
   $("dl-mask").disabled = !hasPhoto;
@@ -60,27 +60,101 @@ function updateInfo() {
   $("info").textContent = `${photo}${state.tool}  ·  size ${state.size}`;
 }
 
-// ---------- methods (from the registries, via the API) ----------
+// ---------- menus: built from the task records (GET /api/v1/methods) ----------
+// Nothing here names a task's method, option or limit: a task the server adds
+// appears with its menus, ranges and defaults without an edit to the page.
+const FIELD_LABELS = { dilate: "Grow mask (px)" };  // wording only; ranges come from the server
+const title = (name) => name.charAt(0).toUpperCase() + name.slice(1).replace(/[_-]/g, " ");
+const label = (name) => FIELD_LABELS[name] || title(name);
+
+function element(tag, props = {}, children = []) {
+  const el = Object.assign(document.createElement(tag), props);
+  el.append(...children);
+  return el;
+}
 function fillSelect(select, names, chosen) {
   select.replaceChildren(...names.map((n) => new Option(n, n, false, n === chosen)));
+}
+function methodSelect(select, t) {
+  fillSelect(select, t.methods.map((m) => m.name), t.default);
+  select.title = t.methods.map((m) => `${m.name}: ${m.summary}`).join("\n");
+  return select;
+}
+function choiceSelect(id, name, schema) {
+  const select = element("select", { id, title: label(name) });
+  select.setAttribute("aria-label", label(name));
+  fillSelect(select, schema.enum.map(String), String(schema.default ?? schema.enum[0]));
+  return select;
+}
+function decimals(x) {
+  const text = String(x);
+  return text.includes("e-") ? Number(text.split("e-")[1]) : (text.split(".")[1] || "").length;
+}
+function stepOf(schema) {
+  // Whole numbers step by 1; other numbers by a power of ten fine enough for a
+  // hundredth of the range and for every digit of the bounds and the default.
+  if (schema.type === "integer") return 1;
+  const digits = Math.max(...[schema.minimum, schema.maximum, schema.default]
+    .filter(Number.isFinite).map(decimals));
+  const span = Math.floor(Math.log10((schema.maximum - schema.minimum) / 100));
+  return Number((10 ** Math.min(span, -digits)).toPrecision(1));
+}
+function numberInput(id, schema, type) {
+  const el = element("input", { id, type });
+  if (Number.isFinite(schema.minimum)) el.min = schema.minimum;
+  if (Number.isFinite(schema.maximum)) el.max = schema.maximum;
+  el.step = Number.isFinite(schema.minimum) && Number.isFinite(schema.maximum) ? stepOf(schema) : "any";
+  el.value = schema.default ?? schema.minimum ?? 0;
+  return el;
+}
+function buildErase(t) {
+  // The erase panel: its method menu and one number input per field (dilate, seed).
+  methodSelect($("erase-method"), t);
+  $("erase-fields").replaceChildren(...Object.entries(t.fields || {}).map(([name, schema]) => {
+    const input = numberInput(`erase-${name}`, schema, "number");
+    input.dataset.field = name;
+    input.title = `${schema.minimum} to ${schema.maximum}`;
+    return element("label", {}, [label(name), " ", input]);
+  }));
+}
+const promotedSelects = {};  // verb -> its promoted option selects
+function buildSegmenters(tasks) {
+  // One row per task whose kind is "segment": its button, method menu, promoted options.
+  const rows = Object.entries(tasks).filter(([, t]) => t.kind === "segment").map(([verb, t]) => {
+    const button = element("button", { id: `seg-${verb}`, className: "seg", textContent: title(verb),
+      title: t.summary || verb, disabled: true });
+    button.dataset.task = verb;
+    button.addEventListener("click", () => segment(verb));
+    const method = methodSelect(element("select", { id: `${verb}-method` }), t);
+    method.setAttribute("aria-label", `${title(verb)} method`);
+    const promoted = Object.entries(t.promoted || {}).map(([name, schema]) => {
+      const select = choiceSelect(`${verb}-${name}`, name, schema);
+      select.dataset.option = name;
+      return select;
+    });
+    promotedSelects[verb] = promoted;
+    return element("div", { className: "row seg-row" }, [button, method, ...promoted]);
+  });
+  $("segmenters").replaceChildren(...rows);
 }
 async function loadMethods() {
   try {
     const res = await fetch("/api/v1/methods");
     if (!res.ok) throw new Error(`GET /api/v1/methods: HTTP ${res.status}`);
     const tasks = (await res.json()).tasks;
-    for (const task of ["erase", "person", "skin", "face"]) {
-      const t = tasks[task];
-      if (!t) { $(`${task}-method`).disabled = true; continue; }
-      fillSelect($(`${task}-method`), t.methods.map((m) => m.name), t.default);
-      $(`${task}-method`).title = t.methods.map((m) => `${m.name}: ${m.summary}`).join("\n");
-    }
-    if (tasks.face) fillSelect($("face-part"), tasks.face.choices.part, tasks.face.choices.part[0]);
+    if (tasks.erase) buildErase(tasks.erase);
+    else $("erase-method").disabled = true;
+    buildSegmenters(tasks);
+    buildTuner(tasks);
     state.methods = tasks;
   } catch (err) {
     showError(`Could not read the methods from the server: ${err.message}`);
   }
   refreshButtons();
+}
+function promotedFields(verb, form) {
+  // The values of a task's promoted options (face's part), as the form fields of that name.
+  for (const select of promotedSelects[verb] || []) form.append(select.dataset.option, select.value);
 }
 
 // ---------- opening a photo ----------
@@ -115,7 +189,7 @@ async function openPhoto(blob) {
   setStatus(`Opened ${blob.name || "image"} (${w} × ${h})`);
   updateInfo();
   refreshButtons();
-  updateTuner();
+  resetTuner();
 }
 function clearResult() {
   state.result = null;
@@ -125,7 +199,7 @@ function clearResult() {
   resultCv.hidden = true;
   $("divider").hidden = true;
   maskCv.hidden = false;
-  updateTuner();
+  showTuner();
 }
 
 // ---------- mask editing ----------
@@ -286,8 +360,8 @@ function fullMaskCanvas() {
 const toBlob = (cv) => new Promise((resolve) => cv.toBlob(resolve, "image/png"));
 
 // ---------- talking to the API ----------
-async function postForm(path, form) {
-  const res = await fetch(path, { method: "POST", body: form, headers: { Accept: "image/png" } });
+async function postForm(path, form, signal) {
+  const res = await fetch(path, { method: "POST", body: form, headers: { Accept: "image/png" }, signal });
   if (!res.ok) {
     let message = `HTTP ${res.status}`;
     try { message = (await res.json()).error || message; } catch (_) { /* not JSON */ }
@@ -306,9 +380,11 @@ async function erase() {
     form.append("image", state.photo, "image");
     form.append("mask", await toBlob(fullMaskCanvas()), "mask.png");
     form.append("method", $("erase-method").value);
-    form.append("dilate", $("dilate").value || "0");
+    for (const input of document.querySelectorAll("#erase-fields input")) {
+      form.append(input.dataset.field, input.value === "" ? input.defaultValue : input.value);
+    }
     form.append("format", "png");
-    const blob = await postForm("/api/v1/erase", form);
+    const blob = await postForm(state.methods.erase.endpoint, form);
     await showResult(blob);
     setStatus(`Erased in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
@@ -341,19 +417,18 @@ async function applyAgain() {
   await openPhoto(new File([blob], "result.png", { type: "image/png" }));
   setStatus("The result is now the photo: paint what else to erase");
 }
-async function segment(task) {
+async function segment(verb) {
   if (!state.photo || state.busy) return;
   showError("");
   const form = new FormData();
   form.append("image", state.photo, "image");
-  form.append("method", $(`${task}-method`).value);
-  if (task === "face") form.append("part", $("face-part").value);
+  form.append("method", $(`${verb}-method`).value);
+  promotedFields(verb, form);
   form.append("format", "png");
-  const what = task === "face" ? `face ${$("face-part").value}` : task;
+  const what = [verb, ...(promotedSelects[verb] || []).map((s) => s.value)].join(" ");
   setBusy(true, `Finding ${what}…`);
   try {
-    const img = await loadImage(await postForm(`/api/v1/${task}`, form));
-    addMask(img);
+    addMask(maskBits(await loadImage(await postForm(state.methods[verb].endpoint, form))));
     if (state.result) clearResult();
     setStatus(`Mask of ${what} added; edit it with the brush and eraser`);
   } catch (err) {
@@ -362,20 +437,22 @@ async function segment(task) {
     setBusy(false);
   }
 }
-function addMask(img) {
-  // Union of the current mask and a 0/255 mask image, drawn in the mask colour.
-  snapshot();
+function maskBits(img) {
+  // A 0/255 mask image, scaled to the display copy: Uint8Array, 1 where it is >= 128.
   const w = maskCv.width, h = maskCv.height;
-  const tmp = document.createElement("canvas");
-  tmp.width = w; tmp.height = h;
+  const tmp = element("canvas", { width: w, height: h });
   const tctx = tmp.getContext("2d");
   tctx.drawImage(img, 0, 0, w, h);
   const src = tctx.getImageData(0, 0, w, h).data;
-  const dst = maskCtx.getImageData(0, 0, w, h);
-  const d = dst.data;
-  for (let i = 0; i < d.length; i += 4) {
-    if (src[i] >= 128) { d[i] = 255; d[i + 1] = 40; d[i + 2] = 80; d[i + 3] = 255; }
-  }
+  const bits = new Uint8Array(w * h);
+  for (let p = 0; p < bits.length; p++) bits[p] = src[p * 4] >= 128 ? 1 : 0;
+  return bits;
+}
+function addMask(bits) {
+  // Union of the current mask and ``bits`` (from maskBits), drawn in the mask colour.
+  snapshot();
+  const dst = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height);
+  for (let p = 0; p < bits.length; p++) if (bits[p]) dst.data.set([255, 40, 80, 255], p * 4);
   maskCtx.putImageData(dst, 0, 0);
 }
 function download(href, name) {
@@ -389,57 +466,138 @@ async function downloadMask() {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// ---------- skin tuner: YCrCb and HSV ranges, computed here on the display copy ----------
-function tunerRanges() {
-  const r = {};
-  for (const el of document.querySelectorAll(".tune")) r[el.dataset.key] = Number(el.value);
-  return r;
+// ---------- colour-rule tuner: the server computes the rule, the page shows it ----------
+// The rules are the segment tasks' methods that load no weights and whose options are
+// all bounded numbers (skin's HSV and YCrCb boxes today): a slider per option, with the
+// method's own range and default. Each change asks the server for the mask.
+const DEBOUNCE_MS = 250;
+const tuner = { rules: [], timer: 0, abort: null, bits: null, image: null };
+
+function isRule(m) {
+  const options = Object.values(m.options || {});
+  return !(m.weights || []).length && options.length > 0 && options.every((s) =>
+    (s.type === "integer" || s.type === "number") && Number.isFinite(s.minimum) && Number.isFinite(s.maximum));
 }
-function tunerMask() {
-  // Uint8Array (display size), 1 where every range holds.
-  const w = photoCv.width, h = photoCv.height, r = tunerRanges();
-  const d = photoCv.getContext("2d").getImageData(0, 0, w, h).data;
-  const out = new Uint8Array(w * h);
-  for (let p = 0, i = 0; p < out.length; p++, i += 4) {
-    const R = d[i], G = d[i + 1], B = d[i + 2];
-    const Y = 0.299 * R + 0.587 * G + 0.114 * B;
-    const cr = (R - Y) * 0.713 + 128, cb = (B - Y) * 0.564 + 128;
-    if (cr < r.crMin || cr > r.crMax || cb < r.cbMin || cb > r.cbMax) continue;
-    const max = Math.max(R, G, B), min = Math.min(R, G, B), c = max - min;
-    const sat = max ? (100 * c) / max : 0, val = (100 * max) / 255;
-    if (sat < r.sMin || sat > r.sMax || val < r.vMin || val > r.vMax) continue;
-    let hue = 0;
-    if (c) hue = max === R ? 60 * (((G - B) / c + 6) % 6) : max === G ? 60 * ((B - R) / c + 2) : 60 * ((R - G) / c + 4);
-    // A hue range with min > max wraps through red (e.g. 340..30 degrees).
-    const inHue = r.hMin <= r.hMax ? hue >= r.hMin && hue <= r.hMax : hue >= r.hMin || hue <= r.hMax;
-    if (inHue) out[p] = 1;
+function buildTuner(tasks) {
+  tuner.rules = [];
+  for (const [verb, t] of Object.entries(tasks)) {
+    if (t.kind !== "segment") continue;
+    for (const m of t.methods) if (isRule(m)) tuner.rules.push({ verb, task: t, method: m });
   }
-  return out;
+  $("tuner").hidden = !tuner.rules.length;
+  const several = new Set(tuner.rules.map((r) => r.verb)).size > 1;
+  $("tune-method").replaceChildren(...tuner.rules.map((r, i) =>
+    new Option(several ? `${r.verb}: ${r.method.name}` : r.method.name, String(i))));
+  buildSliders();
 }
-function updateTuner() {
-  const show = $("tuner").open && !!state.photo && !state.result;
-  tuneCv.hidden = !show;
-  if (!show) return;
-  const m = tunerMask(), ctx = tuneCv.getContext("2d");
+function currentRule() { return tuner.rules[Number($("tune-method").value)]; }
+function buildSliders() {
+  const rule = currentRule();
+  if (!rule) return;
+  $("tune-summary").textContent = rule.method.summary;
+  $("tune-sliders").replaceChildren(...Object.entries(rule.method.options).map(([name, schema]) => {
+    const input = numberInput(`tune-${name}`, schema, "range");
+    input.className = "tune";
+    input.dataset.option = name;
+    input.dataset.type = schema.type;
+    const out = element("output", { className: "tune-value", textContent: input.value });
+    input.addEventListener("input", () => { out.textContent = input.value; scheduleTune(); });
+    return element("label", { title: `${name}: ${schema.minimum} to ${schema.maximum}, default ${schema.default}` },
+      [label(name), input, out]);
+  }));
+}
+function tunerOptions() {
+  // {option: value} of the sliders, as the method takes them (whole numbers stay whole).
+  const options = {};
+  for (const el of document.querySelectorAll("#tune-sliders .tune")) {
+    options[el.dataset.option] = el.dataset.type === "integer" ? parseInt(el.value, 10) : Number(el.value);
+  }
+  return options;
+}
+function setTuneState(name, text) {
+  $("tuner").dataset.state = name;
+  $("tune-busy").hidden = name !== "updating";
+  $("tune-out").textContent = text;
+  refreshButtons();
+}
+function tunerActive() { return $("tuner").open && !!state.photo && !!currentRule(); }
+function showTuner() {
+  tuneCv.hidden = !(tunerActive() && !state.result && tuner.bits);
+}
+function resetTuner() {
+  // A new photo: forget the preview, cancel what is in flight, ask again if open.
+  clearTimeout(tuner.timer);
+  if (tuner.abort) tuner.abort.abort();
+  tuner.abort = null; tuner.bits = null; tuner.image = null;
+  tuneCv.getContext("2d").clearRect(0, 0, tuneCv.width, tuneCv.height);
+  setTuneState("idle", "");
+  scheduleTune(0);
+}
+function scheduleTune(delay = DEBOUNCE_MS) {
+  clearTimeout(tuner.timer);
+  if (!tunerActive()) {
+    if (tuner.abort) tuner.abort.abort();
+    if (!tuner.bits) setTuneState("idle", "");
+    showTuner();
+    return;
+  }
+  tuner.bits = null;  // the preview no longer matches the sliders
+  setTuneState("updating", "updating…");
+  tuner.timer = setTimeout(requestTune, delay);
+}
+async function tunerImage() {
+  // What the rule runs on: the photo itself when it is shown 1:1, else the display copy
+  // (so the preview is the rule at the size of the mask it fills).
+  const { w, h } = state.natural;
+  if (w === photoCv.width && h === photoCv.height) return state.photo;
+  tuner.image = tuner.image || (await toBlob(photoCv));
+  return tuner.image;
+}
+async function requestTune() {
+  if (tuner.abort) tuner.abort.abort();
+  const abort = new AbortController();
+  tuner.abort = abort;
+  const rule = currentRule();
+  try {
+    const form = new FormData();
+    form.append("image", await tunerImage(), "image");
+    form.append("method", rule.method.name);
+    promotedFields(rule.verb, form);
+    form.append("options", JSON.stringify(tunerOptions()));
+    form.append("format", "png");
+    const img = await loadImage(await postForm(rule.task.endpoint, form, abort.signal));
+    if (tuner.abort !== abort) return;  // a newer request has started
+    tuner.bits = maskBits(img);
+    drawTune();
+  } catch (err) {
+    if (err.name === "AbortError" || tuner.abort !== abort) return;
+    setTuneState("error", `Preview failed: ${err.message}`);
+    showError(`Tuner preview failed: ${err.message}`);
+    showTuner();  // no stale tint under an error
+    $("tune-out").scrollIntoView({ block: "nearest" });
+  } finally {
+    if (tuner.abort === abort) tuner.abort = null;
+  }
+}
+function drawTune() {
+  const bits = tuner.bits, ctx = tuneCv.getContext("2d");
   const img = ctx.createImageData(tuneCv.width, tuneCv.height);
   let n = 0;
-  for (let p = 0; p < m.length; p++) {
-    if (!m[p]) continue;
+  for (let p = 0; p < bits.length; p++) {
+    if (!bits[p]) continue;
     n++;
     img.data.set([40, 230, 120, 255], p * 4);
   }
   ctx.putImageData(img, 0, 0);
-  $("tune-out").textContent = `${((100 * n) / m.length).toFixed(1)}% of the photo`;
+  showError("");
+  setTuneState("ready", `${((100 * n) / bits.length).toFixed(1)}% of the photo`);
+  showTuner();
 }
 function useTunerMask() {
-  if (!state.photo) return;
+  if (!state.photo || !tuner.bits) return;
   if (state.result) clearResult();
-  const m = tunerMask();
-  snapshot();
-  const dst = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height);
-  for (let p = 0; p < m.length; p++) if (m[p]) dst.data.set([255, 40, 80, 255], p * 4);
-  maskCtx.putImageData(dst, 0, 0);
-  setStatus("Skin tuner mask added; edit it with the brush and eraser");
+  addMask(tuner.bits);
+  setStatus("Tuner mask added; edit it with the brush and eraser");
 }
 
 // ---------- wiring ----------
@@ -452,7 +610,6 @@ stage.addEventListener("drop", (ev) => {
   if (f) openPhoto(f);
 });
 for (const b of document.querySelectorAll(".tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
-for (const b of document.querySelectorAll(".seg")) b.addEventListener("click", () => segment(b.dataset.task));
 $("size").addEventListener("input", (ev) => setSize(Number(ev.target.value)));
 $("undo").addEventListener("click", undo);
 $("redo").addEventListener("click", redo);
@@ -460,14 +617,8 @@ $("clear").addEventListener("click", clearMask);
 $("erase").addEventListener("click", erase);
 $("apply").addEventListener("click", applyAgain);
 $("back").addEventListener("click", () => { clearResult(); setStatus("Back to the mask"); refreshButtons(); });
-$("tuner").addEventListener("toggle", updateTuner);
-for (const el of document.querySelectorAll(".tune")) {
-  const out = document.createElement("output");
-  out.className = "tune-value";
-  out.textContent = el.value;
-  el.after(out);
-  el.addEventListener("input", () => { out.textContent = el.value; updateTuner(); });
-}
+$("tuner").addEventListener("toggle", () => (tuner.bits ? showTuner() : scheduleTune(0)));
+$("tune-method").addEventListener("change", () => { buildSliders(); scheduleTune(0); });
 $("tune-use").addEventListener("click", useTunerMask);
 $("compare").addEventListener("input", (ev) => setCompare(Number(ev.target.value)));
 $("dl-result").addEventListener("click", () => state.resultUrl && download(state.resultUrl, "result.png"));
