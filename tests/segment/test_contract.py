@@ -1,7 +1,9 @@
-"""The contract every registered segmenter (person, face, skin) must keep.
+"""The contract every registered segmenter must keep: every method of every task
+declared with ``returns="mask"`` (person, face, skin, and any declared later).
 
-Shape and dtype of the input, values 0 and 255 only, the input untouched,
-the same result twice, and a clear error for bad input.
+Shape and dtype of the input, values 0 and 255 only, the input untouched, the same
+result twice, a soft output in [0, 1] the mask agrees with, and a clear error for
+bad input.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import pytest
 
 from retouch.core.errors import InputError
 from retouch.core.registry import create, list_methods
+from retouch.core.tasks import all_tasks
 
-TASKS = ("person", "face", "skin")
+TASKS = tuple(t.name for t in all_tasks() if t.returns == "mask")
 METHODS = [(t, m.name) for t in TASKS for m in list_methods(t)]
 
 
@@ -26,6 +29,12 @@ def test_contract(task, name, photo, segment_extra):
     assert set(np.unique(first)) <= {0, 255}
     assert np.array_equal(photo, before), "the input image was modified"
     assert np.array_equal(first, method(photo)), "two runs differ"
+    soft = method.soft(photo)
+    assert soft.shape == first.shape and soft.dtype == np.float32
+    assert 0.0 <= soft.min() and soft.max() <= 1.0
+    # the mask is cut from its soft output: where the soft map is sure, they agree
+    for sure, wrong in ((soft <= 0.02, 255), (soft >= 0.98, 0)):
+        assert np.count_nonzero(first[sure] == wrong) <= 0.05 * max(1, np.count_nonzero(sure))
 
 
 @pytest.mark.parametrize(("task", "name"), METHODS)

@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from retouch.core.registry import list_methods
+from retouch.core.tasks import all_tasks
 
 
 def add_parser(sub) -> None:
@@ -63,7 +64,8 @@ def add_parser(sub) -> None:
     )
     s.add_argument("--data", type=Path, default=Path("../shared/data"))
     s.add_argument("--image", type=Path, action="append", default=None, help="your own photo(s)")
-    s.add_argument("--task", action="append", choices=("person", "face", "skin"), default=None)
+    segmenters = [t.name for t in all_tasks() if t.returns == "mask"]
+    s.add_argument("--task", action="append", choices=segmenters, default=None)
     s.add_argument("--method", action="append", default=None, help="only these methods")
     s.add_argument("--megapixels", type=float, default=1.0)
     s.add_argument("--repeat", type=int, default=5)
@@ -87,7 +89,7 @@ def _segment(args: argparse.Namespace) -> int:
             raise InputError(f"benchmark photos not found ({missing[0]}); pass --image FILE")
     rows = segment.run(
         photos,
-        tasks=args.task or ["person", "face", "skin"],
+        tasks=args.task or [t.name for t in all_tasks() if t.returns == "mask"],
         methods=args.method,
         megapixels=args.megapixels,
         repeat=args.repeat,
