@@ -71,10 +71,10 @@ def row(image: np.ndarray, gt: np.ndarray | None, height: int) -> np.ndarray:
     skin = create("skin")(image)
     parts = image.copy()
     for part, colour in PART_COLOURS.items():
-        parts = overlay(parts, create("face", part=part)(image), color=colour, alpha=0.55)
-    tiles = [image, overlay(image, person, color=(40, 220, 90)), overlay(image, skin), parts]
+        parts = overlay(parts, create("face", part=part)(image), colour=colour, alpha=0.55)
+    tiles = [image, overlay(image, person, colour=(40, 220, 90)), overlay(image, skin), parts]
     if gt is not None:
-        tiles.append(overlay(image, gt, color=(255, 200, 0)))
+        tiles.append(overlay(image, gt, colour=(255, 200, 0)))
     w = round(image.shape[1] * height / image.shape[0])
     return np.hstack([cv2.resize(t, (w, height), interpolation=cv2.INTER_AREA) for t in tiles])
 

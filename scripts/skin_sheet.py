@@ -55,7 +55,7 @@ def main() -> None:
     rows = []
     for f in files:
         image, truth = read_image(f), read_mask(args.data / "masks" / f"{f.stem}.png")
-        cells = [_cell(image, f.stem[:34]), _cell(overlay(image, truth, color=(255, 220, 0)), "truth")]
+        cells = [_cell(image, f.stem[:34]), _cell(overlay(image, truth, colour=(255, 220, 0)), "truth")]
         for name, method in runners.items():
             mask = method(image)
             iou = score_masks(mask, truth)[0]

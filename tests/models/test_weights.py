@@ -28,7 +28,7 @@ from retouch.core.weights import (
 from retouch.segment.skin import bayes
 
 SKIN = Path(bayes.__file__).parent
-TABLE = "skin_color_rgb32"
+TABLE = "skin_colour_rgb32"
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_shipped_json_records_are_one_schema():
     net = weights_record("u2netp_skin")
     assert net.input_size is None and net.extra["long_side"] == 256
     assert "retouch train run" in net.command and "retouch train export" in net.command
-    assert weights_record(TABLE).command.startswith("retouch train skin-color")
+    assert weights_record(TABLE).command.startswith("retouch train skin-colour")
 
 
 def test_a_record_lacking_fields_is_refused():
@@ -166,7 +166,7 @@ def test_a_corrupted_copy_is_a_mismatch(model_dir):
     copy = model_dir / f"{TABLE}.npz"
     copy.write_bytes((SKIN / f"{TABLE}.npz").read_bytes() + b"\0")
     assert status(TABLE) == "sha256 mismatch"
-    with pytest.raises(WeightsMismatchError, match=r"sha256 .* retouch train skin-color") as err:
+    with pytest.raises(WeightsMismatchError, match=r"sha256 .* retouch train skin-colour") as err:
         weights_path(TABLE)
     assert str(copy) in str(err.value)
     with pytest.raises(MissingModelError, match="sha256"):  # what the bayes method raises
@@ -175,16 +175,16 @@ def test_a_corrupted_copy_is_a_mismatch(model_dir):
 
 
 def test_a_file_with_its_own_record_is_checked_against_it(model_dir):
-    """A table rebuilt by ``retouch train skin-color`` into the folder brings its record."""
+    """A table rebuilt by ``retouch train skin-colour`` into the folder brings its record."""
     skin, other = np.zeros(bayes.BINS**3, np.int64), np.ones(bayes.BINS**3, np.int64)
     record = {
         "source": "a test",
-        "command": "retouch train skin-color --data D",
+        "command": "retouch train skin-colour --data D",
         "licence": "test",
         "input_size": None,
         "normalisation": "RGB uint8",
     }
-    bayes.write_table(model_dir / f"{TABLE}.npz", bayes.ColorTable(skin, other, 0.3), record)
+    bayes.write_table(model_dir / f"{TABLE}.npz", bayes.ColourTable(skin, other, 0.3), record)
     assert status(TABLE) == "installed"
     path, found = weights.resolve(TABLE)
     assert path.parent == model_dir and found.source == "a test" and found.name == TABLE
@@ -264,7 +264,7 @@ def test_models_check_fails_on_a_mismatch(model_dir, capsys):
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith(TABLE))
     assert "sha256 mismatch" in line and "1dbfe7b91083" in line
-    assert "provide it with: retouch train skin-color" in out and str(model_dir) in out
+    assert "provide it with: retouch train skin-colour" in out and str(model_dir) in out
     assert _models_cli("--check") == 1
 
 

@@ -129,10 +129,10 @@ def test_eval_prints_a_table_and_writes_json(tmp_path, skin_patch, capsys):
     assert scores[0]["mean_iou"] == pytest.approx(1.0) and len(scores[0]["per_image"]) == 5
 
 
-def test_train_skin_color_writes_a_table_and_record(tmp_path, skin_patch, monkeypatch):
+def test_train_skin_colour_writes_a_table_and_record(tmp_path, skin_patch, monkeypatch):
     data = _skin_set(tmp_path / "set", skin_patch)
     table = tmp_path / "table.npz"
-    assert main(["train", "skin-color", "--data", str(data), "-o", str(table)]) == 0
+    assert main(["train", "skin-colour", "--data", str(data), "-o", str(table)]) == 0
     record = json.loads(table.with_suffix(".json").read_text())
     assert record["images"] == 5 and len(record["sha256"]) == 64
     from retouch.segment.skin import bayes

@@ -10,7 +10,7 @@ import pytest
 
 from retouch.core.errors import InputError
 from retouch.core.registry import create, list_methods
-from retouch.segment.skin.bayes import BINS, ColorTable, bin_index, load_table, table_path
+from retouch.segment.skin.bayes import BINS, ColourTable, bin_index, load_table, table_path
 from retouch.segment.skin.rules import hsv, rgb_rule, ycrcb
 
 CLASSICAL = ["hsv", "ycrcb", "rgb-rule", "bayes"]
@@ -81,7 +81,7 @@ def test_table_probability_follows_counts():
     skin = np.zeros(BINS**3, np.int64)
     other = np.zeros(BINS**3, np.int64)
     skin[5], other[6] = 100, 100
-    prob = ColorTable(skin, other, 0.5).probability(smoothing=0)
+    prob = ColourTable(skin, other, 0.5).probability(smoothing=0)
     assert prob[5] > 0.99 and prob[6] < 0.01
 
 

@@ -60,7 +60,7 @@ def test_augment_keeps_image_and_mask_aligned():
     mask = np.zeros((90, 120), np.uint8)
     image[20:70, 30:90] = (230, 170, 140)
     mask[20:70, 30:90] = 255
-    plain = AugmentSettings(color=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=0)
+    plain = AugmentSettings(colour=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=0)
     for _ in range(20):
         img, msk = augment_pair(image, mask, 48, rng, plain)
         assert img.shape == (48, 48, 3) and msk.shape == (48, 48)
@@ -84,7 +84,7 @@ def test_occluders_clear_the_mask():
     image = np.full((64, 64, 3), 200, np.uint8)
     mask = np.full((64, 64), 255, np.uint8)
     only = AugmentSettings(
-        scale=(1, 1), rotate=0, color=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=1
+        scale=(1, 1), rotate=0, colour=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=1
     )
     _, msk = augment_pair(image, mask, 64, rng, only)
     assert 0 < np.count_nonzero(msk == 0) < msk.size
@@ -159,7 +159,7 @@ def test_mosaic_tiles_views_and_their_masks():
 
     image = np.full((60, 80, 3), (224, 172, 138), np.uint8)
     mask = np.full((60, 80), 255, np.uint8)
-    plain = AugmentSettings(color=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=0)
+    plain = AugmentSettings(colour=0, white_balance=0, blur=0, noise=0, jpeg=0, occluders=0)
     img, msk = mosaic([(image, mask)], 64, np.random.default_rng(2), plain)
     assert img.shape == (64, 64, 3) and msk.shape == (64, 64)
     assert (msk == 255).all() and np.abs(img.astype(int) - (224, 172, 138)).max() < 30
@@ -221,7 +221,7 @@ def test_tones_darken_the_skin_only():
         scale=(1, 1),
         rotate=0,
         flip=False,
-        color=0,
+        colour=0,
         white_balance=0,
         blur=0,
         noise=0,

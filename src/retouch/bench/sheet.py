@@ -8,10 +8,10 @@ import numpy as np
 __all__ = ["contact_sheet", "show_hole"]
 
 
-def show_hole(image: np.ndarray, mask: np.ndarray, color=(255, 0, 255)) -> np.ndarray:
-    """The image with the masked pixels painted in ``color`` (H x W x 3 uint8)."""
+def show_hole(image: np.ndarray, mask: np.ndarray, colour=(255, 0, 255)) -> np.ndarray:
+    """The image with the masked pixels painted in ``colour`` (H x W x 3 uint8)."""
     out = image.copy()
-    out[mask > 0] = color
+    out[mask > 0] = colour
     return out
 
 

@@ -1,6 +1,6 @@
 """``retouch train``: rebuild the learned tables and train, export our own networks.
 
-retouch train skin-color --data ../shared/data/skin/train
+retouch train skin-colour --data ../shared/data/skin/train
 retouch train run skin_u2netp_cpu --run runs/skin        # torch: pip install -e .[train]
 retouch train export runs/skin -o u2netp_skin.onnx
 """
@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="learn the models that are learned by retouch itself")
     tasks = p.add_subparsers(dest="train_task", metavar="MODEL", required=True)
     skin = tasks.add_parser(
-        "skin-color",
+        "skin-colour",
         help="the skin / non-skin colour table of the `bayes` skin method",
         description="Count skin and non-skin colours in DIR/images + DIR/masks, pick the "
         "threshold on a held-out fifth, write the table and its record (.json).",
@@ -149,16 +149,16 @@ def run(args: argparse.Namespace) -> int:
     if args.train_task == "export":
         return _export(args)
     from retouch.segment.skin.bayes import table_path, write_table
-    from retouch.segment.skin.train import learn_color_table
+    from retouch.segment.skin.train import learn_colour_table
 
     output = args.output or table_path()
-    bar = tqdm(desc="skin-color", unit="img", file=sys.stderr)
+    bar = tqdm(desc="skin-colour", unit="img", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
 
-    table, record = learn_color_table(args.data, smoothing=args.smoothing, progress=progress)
+    table, record = learn_colour_table(args.data, smoothing=args.smoothing, progress=progress)
     bar.close()
     write_table(output, table, record)
     print(json.dumps({**record, "written": str(output)}, indent=2))

@@ -21,7 +21,7 @@ Where a file is looked for, in order:
 3. the installed package that ships it (``record.package``, ``record.package_path``).
 
 A file with a record of its own beside it (``<stem>.json``, as ``retouch train export``
-and ``retouch train skin-color`` write) is checked against that record, so a network
+and ``retouch train skin-colour`` write) is checked against that record, so a network
 you trained yourself can be dropped into ``$RETOUCH_MODEL_DIR`` with its record.
 """
 
@@ -199,7 +199,7 @@ _LEGACY: tuple[_Legacy, ...] = (
         lambda v, r: Path(v) / r.package_path,
     ),
     ("RETOUCH_NET_DIR", lambda r: r.file.endswith(".onnx"), lambda v, r: Path(v) / r.file),
-    ("RETOUCH_SKIN_TABLE", lambda r: r.name == "skin_color_rgb32", lambda v, r: Path(v)),
+    ("RETOUCH_SKIN_TABLE", lambda r: r.name == "skin_colour_rgb32", lambda v, r: Path(v)),
 )
 
 

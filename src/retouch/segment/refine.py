@@ -95,7 +95,7 @@ def overlay(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    color: tuple[int, int, int] = (255, 40, 80),
+    colour: tuple[int, int, int] = (255, 40, 80),
     alpha: float = 0.45,
 ) -> np.ndarray:
     """A visual check: ``mask`` tinted over ``image`` with its outline drawn.
@@ -103,11 +103,11 @@ def overlay(
     image: H x W x 3 uint8 RGB; mask: H x W uint8 (0/255 or a confidence). Returns RGB uint8.
     """
     weight = (mask.astype(np.float32) / 255.0)[..., None] * alpha
-    tint = np.asarray(color, np.float32)
+    tint = np.asarray(colour, np.float32)
     out = image.astype(np.float32) * (1.0 - weight) + tint * weight
     out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     edges = np.where(mask >= 128, 255, 0).astype(np.uint8)
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     thickness = max(1, round(max(image.shape[:2]) / 500))
-    cv2.drawContours(out, contours, -1, color, thickness, cv2.LINE_AA)
+    cv2.drawContours(out, contours, -1, colour, thickness, cv2.LINE_AA)
     return out

@@ -38,7 +38,7 @@ class AugmentSettings:
     scale: tuple[float, float] = (0.7, 1.4)  # zoom relative to "short side fills the crop"
     rotate: float = 15.0  # degrees, uniform in [-rotate, rotate]
     flip: bool = True
-    color: float = 0.2  # brightness / contrast / saturation jitter
+    colour: float = 0.2  # brightness / contrast / saturation jitter
     white_balance: float = 0.08  # per-channel gain jitter
     blur: float = 0.2  # probability
     noise: float = 0.2  # probability
@@ -68,11 +68,11 @@ def _affine(h: int, w: int, size: int, rng: np.random.Generator, s: AugmentSetti
 def _photometric(img: np.ndarray, rng: np.random.Generator, s: AugmentSettings) -> np.ndarray:
     x = img.astype(np.float32) / 255
     gain = 1 + rng.uniform(-s.white_balance, s.white_balance, 3).astype(np.float32)
-    x = x * gain * (1 + rng.uniform(-s.color, s.color))
+    x = x * gain * (1 + rng.uniform(-s.colour, s.colour))
     mean = x.mean()
-    x = (x - mean) * (1 + rng.uniform(-s.color, s.color)) + mean
+    x = (x - mean) * (1 + rng.uniform(-s.colour, s.colour)) + mean
     gray = x.mean(axis=2, keepdims=True)
-    x = gray + (x - gray) * (1 + rng.uniform(-s.color, s.color))
+    x = gray + (x - gray) * (1 + rng.uniform(-s.colour, s.colour))
     if rng.random() < s.blur:
         x = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.5, 1.5))
     if rng.random() < s.noise:

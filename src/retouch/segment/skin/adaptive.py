@@ -64,7 +64,7 @@ class AdaptiveSkin:
     not restricted to people.
     """
 
-    weights = ("skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
+    weights = ("skin_colour_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
 
     def __init__(
         self,

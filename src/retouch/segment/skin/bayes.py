@@ -2,9 +2,9 @@
 
 The table holds two 32 x 32 x 32 RGB histograms (pixel counts of skin and of
 non-skin pixels in ``../shared/data/skin/train``) and the decision threshold
-chosen on a held-out fifth of that set. ``retouch train skin-color`` rebuilds it;
-``skin_color_rgb32.md`` is its model card and ``skin_color_rgb32.json`` its weights
-record (``core.weights``: ``$RETOUCH_MODEL_DIR/skin_color_rgb32.npz`` replaces it).
+chosen on a held-out fifth of that set. ``retouch train skin-colour`` rebuilds it;
+``skin_colour_rgb32.md`` is its model card and ``skin_colour_rgb32.json`` its weights
+record (``core.weights``: ``$RETOUCH_MODEL_DIR/skin_colour_rgb32.npz`` replaces it).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from retouch.core.weights import (
     weights_path,
 )
 
-__all__ = ["BINS", "ColorTable", "bayes", "bin_index", "load_table", "table_path"]
+__all__ = ["BINS", "ColourTable", "bayes", "bin_index", "load_table", "table_path"]
 
 BINS = 32
 _SHIFT = 3  # 256 / 32 levels per bin
-TABLE_NAME = "skin_color_rgb32.npz"
+TABLE_NAME = "skin_colour_rgb32.npz"
 WEIGHTS = register_weights(
     WeightsRecord.from_json(
-        Path(__file__).with_name("skin_color_rgb32.json"),
+        Path(__file__).with_name("skin_colour_rgb32.json"),
         package="retouch",
         package_path=f"segment/skin/{TABLE_NAME}",
     )
@@ -48,7 +48,7 @@ WEIGHTS = register_weights(
 
 
 @dataclass(frozen=True)
-class ColorTable:
+class ColourTable:
     """Histograms ``skin`` and ``other`` (BINS**3 counts) and the P(skin) threshold."""
 
     skin: np.ndarray
@@ -89,7 +89,7 @@ def table_path() -> Path:
 
 
 @cache
-def load_table(path: str | None = None) -> ColorTable:
+def load_table(path: str | None = None) -> ColourTable:
     """Load the colour table (cached): ``path``, else the one ``core.weights`` finds.
 
     The file is checked against its record (the ``.json`` beside it; the registered one
@@ -102,13 +102,13 @@ def load_table(path: str | None = None) -> ColorTable:
         if not path.is_file():
             raise MissingModelError(
                 f"{path}: the skin colour table is missing; build it with "
-                "`retouch train skin-color --data ../shared/data/skin/train`"
+                "`retouch train skin-colour --data ../shared/data/skin/train`"
             )
         record = record_beside(path)
         if record is not None:
             verify(path, record)
     with np.load(path) as data:
-        return ColorTable(data["skin"], data["other"], float(data["threshold"]))
+        return ColourTable(data["skin"], data["other"], float(data["threshold"]))
 
 
 @cache
@@ -125,7 +125,7 @@ def skin_probability(image: np.ndarray, *, smoothing: float = 1.0) -> np.ndarray
     "skin",
     "bayes",
     "skin / non-skin RGB histogram model learned from skin/train "
-    "(Jones & Rehg); `retouch train skin-color` rebuilds it",
+    "(Jones & Rehg); `retouch train skin-colour` rebuilds it",
     soft=lambda image, smoothing=1.0: skin_probability(image, smoothing=smoothing),
     weights=(WEIGHTS,),
 )
@@ -144,7 +144,7 @@ def bayes(
     return np.where(skin_probability(image, smoothing=smoothing) >= cut, 255, 0).astype(np.uint8)
 
 
-def write_table(path: Path, table: ColorTable, record: dict) -> None:
+def write_table(path: Path, table: ColourTable, record: dict) -> None:
     """Write the table (.npz) and its weights record (.json with the file's sha256)."""
     np.savez_compressed(
         path,

@@ -133,7 +133,7 @@ class NetworkSkin:
     """
 
     network = "u2netp_skin"  # its weights record
-    weights = (network, "skin_color_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
+    weights = (network, "skin_colour_rgb32", "selfie", *FACE_DETECTORS, "face-mesh")
 
     def __init__(
         self,

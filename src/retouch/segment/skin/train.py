@@ -15,9 +15,9 @@ import numpy as np
 
 from retouch.core.errors import InputError
 from retouch.core.io import read_image, read_mask
-from retouch.segment.skin.bayes import BINS, ColorTable, bin_index
+from retouch.segment.skin.bayes import BINS, ColourTable, bin_index
 
-__all__ = ["learn_color_table", "paired_files"]
+__all__ = ["learn_colour_table", "paired_files"]
 
 DATA_SOURCES = (
     "../shared/data/skin/train: SFA (Casati et al. 2013), abdomen skin set (MRE-Lab-UMD), "
@@ -60,9 +60,9 @@ def _best_threshold(prob: np.ndarray, held: list[tuple[np.ndarray, np.ndarray]])
     return float(THRESHOLDS[int(np.argmax(scores))])
 
 
-def learn_color_table(
+def learn_colour_table(
     data: Path, *, smoothing: float = 1.0, progress: Callable[[int, int], None] | None = None
-) -> tuple[ColorTable, dict]:
+) -> tuple[ColourTable, dict]:
     """Learn the table from ``data`` (images/ and masks/). Returns the table and its record."""
     pairs = paired_files(Path(data))
     fit_skin = np.zeros(BINS**3, np.int64)
@@ -80,20 +80,20 @@ def learn_color_table(
             fit_other += other
         if progress:
             progress(i + 1, len(pairs))
-    fit = ColorTable(fit_skin, fit_other, 0.5)
+    fit = ColourTable(fit_skin, fit_other, 0.5)
     threshold = _best_threshold(fit.probability(smoothing), held)
     total_skin = fit_skin + sum(h[0] for h in held)
     total_other = fit_other + sum(h[1] for h in held)
-    table = ColorTable(total_skin, total_other, threshold)
+    table = ColourTable(total_skin, total_other, threshold)
     return table, _record(table, data, len(pairs), smoothing)
 
 
-def _record(table: ColorTable, data: Path, images: int, smoothing: float) -> dict:
+def _record(table: ColourTable, data: Path, images: int, smoothing: float) -> dict:
     """The table's weights record (``core.weights.WeightsRecord`` fields, then its
     provenance); name, file and sha256 are added when the file is written."""
     return {
-        "source": f"built by retouch (retouch train skin-color) from {data} ({images} images)",
-        "command": f"retouch train skin-color --data {data}",
+        "source": f"built by retouch (retouch train skin-colour) from {data} ({images} images)",
+        "command": f"retouch train skin-colour --data {data}",
         "licence": "aggregate colour counts of research-use data; see the model card",
         "input_size": None,
         "normalisation": "RGB uint8, 8 levels a bin (32 bins a channel); no scaling",
