@@ -51,11 +51,7 @@ def check_writable(path: str | os.PathLike) -> None:
     deleted at once). Call it before long work whose result goes to ``path``.
     """
     path = Path(path)
-    folder = _folder(path)
-    try:
-        fd, tmp = _create_temp(path, folder)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror or exc})") from None
+    fd, tmp = _open_temp(path)
     os.close(fd)
     tmp.unlink(missing_ok=True)
 
@@ -120,11 +116,7 @@ def write_atomic(
     file left) when the disk is full, the write is cut short or the check fails.
     """
     path = Path(path)
-    folder = _folder(path)
-    try:
-        fd, tmp = _create_temp(path, folder)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror or exc})") from None
+    fd, tmp = _open_temp(path)
     try:
         try:
             _write_all(fd, data)
@@ -203,6 +195,15 @@ def _folder(path: Path) -> Path:
                 raise OutputError(f"{path}: {above} is a file, not a folder")
             break
     raise OutputError(f"{path}: the folder {folder} does not exist")
+
+
+def _open_temp(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``path`` (fd, path), or OutputError naming why not."""
+    folder = _folder(path)
+    try:
+        return _create_temp(path, folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror or exc})") from None
 
 
 def _create_temp(path: Path, folder: Path) -> tuple[int, Path]:
