@@ -194,13 +194,25 @@ def test_a_mask_asked_as_jpeg_is_refused_before_work(files, capsys, monkeypatch)
 # --- 3. a bad file does not stop a batch -----------------------------------------------------
 
 
+def _tiff_with_rational_strip_offsets() -> bytes:
+    """An uncompressed TIFF whose StripOffsets (tag 273) is stored as a RATIONAL: Pillow
+    raised "TypeError: 'IFDRational' object cannot be interpreted as an integer"."""
+    buffer = io.BytesIO()
+    Image.fromarray(stripes()).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    start = int.from_bytes(data[4:8], "little")
+    for entry in range(
+        start + 2, start + 2 + 12 * int.from_bytes(data[start : start + 2], "little"), 12
+    ):
+        if int.from_bytes(data[entry : entry + 2], "little") == 273:
+            data[entry + 2 : entry + 4] = (5).to_bytes(2, "little")
+            return bytes(data)
+    raise AssertionError("no StripOffsets tag")
+
+
 def test_a_corrupt_tiff_does_not_stop_the_batch(tmp_path, capsys):
     (tmp_path / "in").mkdir()
-    buffer = io.BytesIO()
-    Image.fromarray(stripes()).save(buffer, format="TIFF", dpi=(72, 72))
-    data = bytearray(buffer.getvalue())
-    data[8:64] = bytes(range(56))  # the first directory's entries scrambled
-    (tmp_path / "in" / "a_bad.tif").write_bytes(bytes(data))
+    (tmp_path / "in" / "a_bad.tif").write_bytes(_tiff_with_rational_strip_offsets())
     (tmp_path / "in" / "b_truncated.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
     write_image(tmp_path / "in" / "c_good.png", stripes())
     write_mask(tmp_path / "m.png", square_mask())
@@ -208,6 +220,7 @@ def test_a_corrupt_tiff_does_not_stop_the_batch(tmp_path, capsys):
     assert main([*args, "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "2 of 3 files failed" in err
+    assert "a_bad.tif: cannot decode the image" in err
     assert (tmp_path / "out" / "c_good.png").is_file()
 
 
