@@ -112,3 +112,16 @@ def test_soft_output_is_an_8bit_map(client, image):
     assert soft.status_code == 200
     levels = np.unique(decode(soft.content)[0])
     assert len(levels) > 2 and set(np.unique(hard)) <= {0, 255}
+
+
+def test_the_method_cache_is_bounded():
+    from retouch.server import ServerSettings
+    from retouch.server.engine import METHOD_CACHE, Engine
+
+    engine = Engine(ServerSettings())
+    first = engine.method("skin", "ycrcb", cr_min=0)
+    assert engine.method("skin", "ycrcb", cr_min=0) is first  # built once, reused
+    for value in range(1, METHOD_CACHE + 10):
+        engine.method("skin", "ycrcb", cr_min=value)
+    assert len(engine._methods) == METHOD_CACHE
+    assert engine.method("skin", "ycrcb", cr_min=0) is not first  # the oldest went first

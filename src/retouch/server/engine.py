@@ -32,6 +32,9 @@ __all__ = ["Engine", "PixelBudget"]
 
 T = TypeVar("T")
 
+# Methods (with their options) kept built; the least recently used goes first.
+METHOD_CACHE = 32
+
 # How often a waiting request asks whether its client is still connected.
 DISCONNECT_POLL_S = 0.2
 
@@ -97,12 +100,20 @@ class Engine:
         self._lock = threading.Lock()
 
     def method(self, task: str, name: str, **options: Any) -> Method:
-        """Method ``name`` of registry task ``task`` with ``options``, built on first use."""
+        """Method ``name`` of registry task ``task`` with ``options``, built on first use.
+
+        The last ``METHOD_CACHE`` distinct (task, method, options) are kept, so clients
+        sending ever new ``options`` cannot grow the server's memory without bound.
+        """
         key = (task, name, tuple(sorted(options.items())))
         with self._lock:
-            if key not in self._methods:
-                self._methods[key] = create(task, name, **options)
-            return self._methods[key]
+            method = self._methods.pop(key, None)
+            if method is None:
+                method = create(task, name, **options)
+            self._methods[key] = method  # most recently used last
+            while len(self._methods) > METHOD_CACHE:
+                del self._methods[next(iter(self._methods))]
+            return method
 
     async def run(
         self, fn: Callable[..., T], *args: Any, pixels: int = 0, client: Client | None = None
