@@ -306,3 +306,15 @@ def test_loaded_alpha_survives_the_checks(files):
         main(_erase(files, "-o", str(files / "t_out.png"), "--method", "telea", image="t.png")) == 0
     )
     assert np.array_equal(load_image(files / "t_out.png").alpha, alpha)
+
+
+def test_seed_as_an_option_is_the_seed_flag(files):
+    """``-O seed=N`` and ``--seed N`` are one setting, not two that collide."""
+    noise = np.random.default_rng(3).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    write_image(files / "n.png", noise)
+    args = _erase(files, image="n.png")
+    assert main([*args, "-o", str(files / "a.png"), "-O", "seed=5"]) == 0
+    assert main([*args, "-o", str(files / "b.png"), "--seed", "5"]) == 0
+    assert main([*args, "-o", str(files / "c.png"), "--seed", "6"]) == 0
+    assert (files / "a.png").read_bytes() == (files / "b.png").read_bytes()
+    assert (files / "a.png").read_bytes() != (files / "c.png").read_bytes()

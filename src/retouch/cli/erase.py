@@ -110,15 +110,15 @@ def _erase(
     from retouch.inpaint import erase  # imported here: numba loads only when filling
 
     source = None if args.source is None else _mask_for(args.source, rgb.shape[:2], args)
+    options = {"seed": args.seed, **method.options}  # -O seed=N is --seed N
     return erase(
         rgb,
         mask,
         method=method.name,
         dilate_px=args.dilate,
-        seed=args.seed,
         source=source,
         progress=holes,
-        **method.options,
+        **options,
     )
 
 
