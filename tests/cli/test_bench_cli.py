@@ -35,5 +35,10 @@ def test_bench_inpaint_prints_table_and_writes_json_and_sheet(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "patchmatch" in out and "x telea" in out and (tmp_path / "s.png").stat().st_size > 0
+    assert "seam" in out and "grain" in out and "PSNR hole" in out and "percept." in out
     data = json.loads((tmp_path / "r.json").read_text())
     assert len(data["rows"]) == 4 and set(data["summary"]) == {"0-10%", "20-30%"}
+    for row in data["rows"]:
+        assert row["seam"] >= 0 and row["grain"] >= 0  # a finite number in every row
+    stats = data["summary"]["20-30%"]["patchmatch"]
+    assert {"psnr_hole", "ssim_all", "perceptual", "seam", "grain", "s_per_mp"} <= set(stats)

@@ -3,7 +3,10 @@
 Masks are resized to each image; the hole-ratio bin is measured on the resized
 mask (bin B holds ratios in (10B %, 10B+10 %]). Per method and bin it reports
 PSNR and SSIM over the hole and the whole image, the perceptual distance
-(retouch.bench.perceptual), seconds per megapixel and peak memory growth.
+(retouch.bench.perceptual), the seam score (the jump across the hole's border
+against the truth's, grey levels, 0 = as the truth) and the grain ratio (fine
+texture inside the hole over the ring around it, 1 = same; both in
+retouch.bench.metrics), seconds per megapixel and peak memory growth.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from retouch.bench.metrics import PeakMemory, psnr, ssim
+from retouch.bench.metrics import PeakMemory, grain_ratio, psnr, seam_score, ssim
 from retouch.bench.sheet import contact_sheet, show_hole
 from retouch.core.io import read_image, read_mask, write_image
 from retouch.core.masks import resize_mask
@@ -26,7 +29,23 @@ from retouch.inpaint import erase
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("psnr_hole", "ssim_hole", "psnr_all", "ssim_all", "perceptual", "s_per_mp", "peak_mb")
+COLUMNS = (
+    "psnr_hole",
+    "ssim_hole",
+    "psnr_all",
+    "ssim_all",
+    "perceptual",
+    "seam",
+    "grain",
+    "s_per_mp",
+    "peak_mb",
+)
+
+LEGEND = (
+    "seam: brightness jump across the hole's border against the truth's at the same pixels, "
+    "grey levels (0 = as the truth, lower is better)\n"
+    "grain: fine-texture energy inside the hole over the ring around it (1 = same grain)"
+)
 
 
 @dataclass
@@ -41,6 +60,8 @@ class Row:
     psnr_all: float
     ssim_all: float
     perceptual: float
+    seam: float
+    grain: float
     s_per_mp: float
     peak_mb: float
 
@@ -79,6 +100,8 @@ def measure(method: str, image: np.ndarray, mask: np.ndarray, distance) -> tuple
         "psnr_all": psnr(result, image),
         "ssim_all": ssim(result, image),
         "perceptual": distance(result, image) if distance else float("nan"),
+        "seam": seam_score(result, image, mask),
+        "grain": grain_ratio(result, mask),
         "s_per_mp": seconds / (image.shape[0] * image.shape[1] / 1e6),
         "peak_mb": mem.peak_mb,
     }
@@ -116,7 +139,8 @@ def run(
         b = min(int(np.ceil(ratio * 10)) - 1, 9)
         results = {}
         for method in methods:
-            numbers, results[method] = measure(method, image, mask, distance)
+            numbers, fill = measure(method, image, mask, distance)
+            results[method] = (fill, numbers)
             rows.append(Row(method, img_path.name, mask_path.name, b, ratio, **numbers))
         if b not in examples and len(examples) < 6:
             examples[b] = (image, mask, results)
@@ -138,33 +162,47 @@ def _warm_up(methods: list[str]) -> None:
 
 
 def _sheet(examples: dict, methods: list[str]) -> np.ndarray:
+    """One row per bin: the hole, each method's fill labelled with its seam score and
+    grain ratio, and the ground truth."""
     rows = []
     for b in sorted(examples):
         image, mask, results = examples[b]
         row = [(f"hole {100 * np.count_nonzero(mask) / mask.size:.0f}%", show_hole(image, mask))]
-        row += [(m, results[m]) for m in methods] + [("ground truth", image)]
+        for m in methods:
+            fill, numbers = results[m]
+            row.append((f"{m} seam {numbers['seam']:.1f} grain {numbers['grain']:.2f}", fill))
+        row.append(("ground truth", image))
         rows.append(row)
     return contact_sheet(rows)
 
 
 def summarise(rows: list[Row]) -> dict:
-    """Mean of each column per (method, bin); bins as strings like '10-20%'."""
+    """Mean of each column per (method, bin); bins as strings like '10-20%'.
+
+    NaNs (no perceptual distance, a hole too thin for a grain ratio) are left out of
+    a mean; a column that is NaN in every row of a group stays NaN. ``n`` counts rows.
+    """
     groups: dict[tuple[str, int], list[Row]] = defaultdict(list)
     for row in rows:
         groups[(row.method, row.bin)].append(row)
     summary: dict = defaultdict(dict)
     for (method, b), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        stats = {c: float(np.mean([getattr(r, c) for r in group])) for c in COLUMNS}
+        stats = {c: _mean([getattr(r, c) for r in group]) for c in COLUMNS}
         stats["n"] = len(group)
         summary[f"{10 * b}-{10 * b + 10}%"][method] = stats
     return dict(summary)
 
 
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if not np.isnan(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
 def format_table(summary: dict, methods: list[str], baseline: str = "telea") -> str:
     head = (
         f"{'hole':<8} {'method':<11} {'n':>3} {'PSNR hole':>9} {'SSIM hole':>9} "
-        f"{'PSNR all':>8} {'SSIM all':>8} {'percept.':>8} {'s/MP':>6} {'x telea':>7} "
-        f"{'peak MB':>7}"
+        f"{'PSNR all':>8} {'SSIM all':>8} {'percept.':>8} {'seam':>6} {'grain':>5} "
+        f"{'s/MP':>6} {'x telea':>7} {'peak MB':>7}"
     )
     lines = [head, "-" * len(head)]
     for b, by_method in summary.items():
@@ -177,6 +215,7 @@ def format_table(summary: dict, methods: list[str], baseline: str = "telea") -> 
             lines.append(
                 f"{b:<8} {method:<11} {s['n']:>3} {s['psnr_hole']:>9.2f} {s['ssim_hole']:>9.3f} "
                 f"{s['psnr_all']:>8.2f} {s['ssim_all']:>8.4f} {s['perceptual']:>8.4f} "
+                f"{s['seam']:>6.2f} {s['grain']:>5.2f} "
                 f"{s['s_per_mp']:>6.2f} {ratio} {s['peak_mb']:>7.0f}"
             )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Image quality numbers: PSNR and SSIM, over the whole image or inside a mask.
+"""Image quality numbers: PSNR and SSIM, over the whole image or inside a mask, and
+two figures of a fill's border and texture: the seam score and the grain ratio.
 
 Inputs are H x W x 3 uint8 RGB; masks are H x W (nonzero = inside).
 """
@@ -13,7 +14,16 @@ import tracemalloc
 import cv2
 import numpy as np
 
-__all__ = ["PeakMemory", "psnr", "ssim"]
+__all__ = [
+    "PeakMemory",
+    "border_band",
+    "grain_ratio",
+    "grain_regions",
+    "high_frequency",
+    "psnr",
+    "seam_score",
+    "ssim",
+]
 
 
 def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -45,6 +55,167 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     vx, vy, cxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
     smap = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
     return float(smap[mask > 0].mean() if mask is not None else smap.mean())
+
+
+def _luma(image: np.ndarray, name: str) -> np.ndarray:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must be an H x W x 3 uint8 RGB image, got {image.shape} {image.dtype}"
+        )
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _check_pair(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mask as bool, after checking that the three arrays match."""
+    if result.shape != truth.shape:
+        raise ValueError(f"result {result.shape} and truth {truth.shape} must have one shape")
+    if mask.shape != truth.shape[:2]:
+        raise ValueError(
+            f"mask {mask.shape} must be H x W of the image {truth.shape[:2]}; "
+            "resize it with retouch.core.masks.resize_mask"
+        )
+    return mask > 0
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def border_band(mask: np.ndarray, width: int = 2) -> np.ndarray:
+    """H x W bool: the pixels at most ``width`` px from the hole's border, on both sides.
+
+    ``mask``: H x W, nonzero = hole. Inside: hole pixels that an erosion by a disc of
+    radius ``width`` removes; outside: non-hole pixels that a dilation adds. A straight
+    border gives ``width`` columns on each side.
+    """
+    hole = (mask > 0).astype(np.uint8)
+    grown = cv2.dilate(hole, _disk(width), borderType=cv2.BORDER_REPLICATE)
+    shrunk = cv2.erode(hole, _disk(width), borderType=cv2.BORDER_REPLICATE)
+    return (grown > 0) & (shrunk == 0)
+
+
+def seam_score(
+    result: np.ndarray,
+    truth: np.ndarray,
+    mask: np.ndarray,
+    *,
+    width: int = 3,
+    sigma: float = 1.5,
+) -> float:
+    """How much the result's brightness jump across the hole's border differs from the
+    real photo's at the same pixels, in grey levels; 0 = as the truth, higher = a seam.
+
+    Parameters
+    ----------
+    result, truth : H x W x 3 uint8 RGB, the fill and the clean photo.
+    mask : H x W, nonzero = hole.
+    width : the band is the pixels at most ``width`` px from the border on each side
+        (:func:`border_band`), wide enough to hold a seam feathered over 1-2 px.
+    sigma : the luma is blurred at ``sigma`` px first (0 = not), so that the score sees
+        steps of brightness and colour at the scale a seam is seen, not fine grain (the
+        job of :func:`grain_ratio`).
+
+    Returns
+    -------
+    float >= 0 (0 to about 255; NaN for an empty mask or one that covers everything):
+    ``2 * width * mean over the band of | |dL_r/dn| - |dL_t/dn| |``, where L is the
+    blurred luma (0-255), d/dn the Sobel gradient (grey levels per px) along the
+    border's normal n (the gradient of the mask blurred at 1.5 px). The factor
+    ``2 * width`` makes a step of J grey levels across a straight border score J with
+    ``sigma=0`` and about 0.94 J with the default blur; thin or ragged holes, whose band
+    is narrower, score less for the same step.
+
+    An absolute difference per pixel, not a difference of means: a fill blurred across
+    the border (less contrast than the truth) is not rewarded with a score below the
+    truth's; it loses the edges and texture that cross the border and scores above 0,
+    as a seam does. Magnitudes, not signed gradients, so a plausible texture that is
+    not the truth pixel for pixel costs less than a seam; it still costs something, so
+    compare methods on the same image and mask pairs.
+
+    >>> flat = np.full((8, 8, 3), 100, np.uint8); hole = np.zeros((8, 8), np.uint8)
+    >>> hole[:, 4:] = 255; brighter = flat.copy(); brighter[:, 4:] = 130
+    >>> round(seam_score(brighter, flat, hole, width=2, sigma=0), 3)
+    30.0
+    """
+    inside = _check_pair(result, truth, mask)
+    band = border_band(mask, width)
+    if not band.any() or inside.all():
+        return float("nan")
+    soft = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.5)
+    nx, ny = cv2.Sobel(soft, cv2.CV_32F, 1, 0), cv2.Sobel(soft, cv2.CV_32F, 0, 1)
+    norm = np.maximum(np.hypot(nx, ny), 1e-6)
+    nx, ny = nx / norm, ny / norm
+
+    def across(image: np.ndarray, name: str) -> np.ndarray:
+        luma = _luma(image, name)
+        if sigma > 0:
+            luma = cv2.GaussianBlur(luma, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+        gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
+        gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)
+        return np.abs(gx * nx + gy * ny)[band]
+
+    jump = np.abs(across(result, "result") - across(truth, "truth"))
+    return float(2 * width * jump.mean())
+
+
+def high_frequency(image: np.ndarray, *, sigma: float = 1.0) -> np.ndarray:
+    """H x W float32: the luma (0-255) minus its Gaussian blur at ``sigma`` px."""
+    luma = _luma(image, "image")
+    return luma - cv2.GaussianBlur(luma, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def grain_regions(mask: np.ndarray, *, margin: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(inner, ring), H x W bool: the hole eroded by ``margin`` px, and the pixels
+    outside the hole more than ``margin`` px from it, nearest first, up to the inner
+    area (fewer where the image ends). The margins keep the blur of
+    :func:`high_frequency` from mixing the fill with its surroundings."""
+    hole = (mask > 0).astype(np.uint8)
+    inner = cv2.erode(hole, _disk(margin), borderType=cv2.BORDER_REPLICATE) > 0
+    distance = cv2.distanceTransform(1 - hole, cv2.DIST_L2, 5)
+    candidates = distance > margin
+    n = int(np.count_nonzero(inner))
+    if n == 0 or not candidates.any():
+        return inner, np.zeros_like(inner)
+    far = np.sort(distance[candidates])
+    return inner, candidates & (distance <= far[min(n, far.size) - 1])
+
+
+def grain_ratio(
+    result: np.ndarray, mask: np.ndarray, *, sigma: float = 1.0, margin: int = 3
+) -> float:
+    """High-frequency energy inside the hole over the same in a ring around it; 1 = same.
+
+    Parameters
+    ----------
+    result : H x W x 3 uint8 RGB, the filled image (the truth is not needed).
+    mask : H x W, nonzero = hole.
+    sigma : the Gaussian of :func:`high_frequency`; 1 px keeps grain and sensor noise.
+    margin : px left out on both sides of the border (see :func:`grain_regions`).
+
+    Returns
+    -------
+    float >= 0: ``mean(hf**2 over inner) / mean(hf**2 over ring)``, hf the luma minus its
+    blur. About 0 for a flat or smeared fill, above 1 for a noisier one. NaN where the
+    hole has nothing left after the erosion or the image has no ring; where the ring
+    is perfectly flat, 1 if the fill is too, else inf.
+
+    >>> rng = np.random.default_rng(0); hole = np.zeros((64, 64), np.uint8)
+    >>> hole[16:48, 16:48] = 255
+    >>> noise = np.clip(rng.normal(128, 10, (64, 64, 1)), 0, 255).astype(np.uint8)
+    >>> flat = noise.copy(); flat[16:48, 16:48] = 128
+    >>> grain_ratio(np.repeat(flat, 3, 2), hole) < 0.05
+    True
+    """
+    if mask.shape != result.shape[:2]:
+        raise ValueError(f"mask {mask.shape} must be H x W of the image {result.shape[:2]}")
+    inner, ring = grain_regions(mask, margin=margin)
+    if not inner.any() or not ring.any():
+        return float("nan")
+    energy = high_frequency(result, sigma=sigma) ** 2
+    inside, around = float(energy[inner].mean()), float(energy[ring].mean())
+    if around == 0:
+        return 1.0 if inside == 0 else float("inf")
+    return inside / around
 
 
 class PeakMemory:

@@ -16,8 +16,11 @@ def show_hole(image: np.ndarray, mask: np.ndarray, colour=(255, 0, 255)) -> np.n
 
 
 def _label(tile: np.ndarray, text: str) -> np.ndarray:
+    """The tile under a 22 px white bar holding ``text``, smaller where it would not fit."""
     bar = np.full((22, tile.shape[1], 3), 255, np.uint8)
-    cv2.putText(bar, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)[0][0]
+    scale = max(0.3, min(0.5, 0.5 * (tile.shape[1] - 8) / max(width, 1)))
+    cv2.putText(bar, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return np.concatenate([bar, tile], 0)
 
 

@@ -18,7 +18,13 @@ def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure quality, speed and memory")
     tasks = p.add_subparsers(dest="bench_task", metavar="TASK", required=True)
     names = [m.name for m in list_methods("inpaint")]
-    q = tasks.add_parser("inpaint", help="fill quality, speed and memory per hole-size bin")
+    q = tasks.add_parser(
+        "inpaint",
+        help="fill quality, speed and memory per hole-size bin",
+        description="Every method on every photo x mask pair; per method and hole-size bin: "
+        "PSNR and SSIM over the hole and the image, the perceptual distance, the seam score "
+        "and grain ratio (see below the table), seconds per megapixel and peak memory.",
+    )
     q.add_argument("--images", type=Path, required=True, help="folder of clean photos")
     q.add_argument("--masks", type=Path, required=True, help="folder of binB_*.png hole masks")
     q.add_argument(
@@ -124,6 +130,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     bar.close()
     summary = inpaint.summarise(rows)
     print(inpaint.format_table(summary, methods))
+    print(inpaint.LEGEND)
     print(f"contact sheet: {args.sheet}")
     if args.json:
         meta = {
