@@ -61,3 +61,22 @@ def test_bad_input(task, name, segment_extra):
 @pytest.mark.parametrize(("task", "name"), [m for m in METHODS if m[0] != "skin"])
 def test_no_person_or_face_gives_an_empty_mask(task, name, skin_patch, segment_extra):
     assert not create(task, name)(skin_patch).any()
+
+
+@pytest.mark.parametrize(
+    ("task", "name"),
+    [("person", "selfie"), ("face", "mesh"), ("skin", "u2netp"), ("skin", "adaptive")],
+)
+def test_model_segmenters_stop_when_cancelled(task, name, segment_extra):
+    """A cancelled request (timeout, client gone) stops a segmenter at its next step:
+    per face crop, per detection tile, per network tile row."""
+    from retouch.core.cancel import Cancelled, CancelToken, cancel_scope
+    from retouch.core.io import read_image
+    from tests.conftest import REPO
+
+    photo = read_image(REPO / "src" / "retouch" / "data" / "sample.jpg")  # one face
+    method = create(task, name)
+    token = CancelToken()
+    token.cancel("the client went away")
+    with cancel_scope(token), pytest.raises(Cancelled, match="the client went away"):
+        method(photo)

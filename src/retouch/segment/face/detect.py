@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.cancel import check_cancelled
 from retouch.segment.lite import invoke
 
 __all__ = ["Face", "detect_faces"]
@@ -151,6 +152,7 @@ def _level(image: np.ndarray, side: int, min_score: float) -> list[Face]:
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     faces = []
     for y0, x0, y1, x1 in _tiles(size[1], size[0], FULL.side):
+        check_cancelled()
         faces += _detect_in(small[y0:y1, x0:x1], FULL, min_score, (x0, y0))
     return [f.scaled(1.0 / k) for f in faces]
 

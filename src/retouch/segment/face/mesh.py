@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.cancel import check_cancelled
 from retouch.segment.face.detect import Face, detect_faces
 from retouch.segment.lite import invoke
 
@@ -92,6 +93,7 @@ def face_meshes(image: np.ndarray, faces: list[Face] | None = None) -> list[np.n
     faces = detect_faces(image) if faces is None else faces
     meshes = []
     for face in faces:
+        check_cancelled()
         mesh = mesh_for_face(image, face)
         if mesh is None:
             log.info("no face mesh for the face at %s", [round(v) for v in face.box])

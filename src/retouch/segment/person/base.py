@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image
+from retouch.core.cancel import check_cancelled
 from retouch.core.options import Range
 from retouch.segment.face.detect import Face, detect_faces
 from retouch.segment.refine import binarize, guided_upsample, remove_specks
@@ -110,6 +111,7 @@ class PersonSegmenter:
         out = np.zeros_like(merged)
         near = np.zeros(merged.shape, bool)
         for face in faces:
+            check_cancelled()
             y0, x0, y1, x1 = person_box(face, work.shape[:2])
             crop = self.forward(work[y0:y1, x0:x1])
             weight = _feather((y0, x0, y1, x1), work.shape[:2])

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image, fit_long_side
+from retouch.core.cancel import check_cancelled
 from retouch.core.options import Range
 from retouch.core.registry import register
 from retouch.core.weights import (
@@ -99,6 +100,7 @@ def _tiled(session, image: np.ndarray, tile: int, long_side: int) -> np.ndarray:
     norm = np.zeros((h, w), np.float32)
     win = tile_weights(tile)
     for y in ys:
+        check_cancelled()
         crops = [big[y : y + tile, x : x + tile] for x in xs]
         for x, p in zip(xs, _run(session, crops), strict=True):
             acc[y : y + tile, x : x + tile] += p * win
