@@ -6,6 +6,7 @@ import pytest
 from retouch.core.errors import InputError
 from retouch.inpaint import erase
 from retouch.inpaint.patchmatch import _kernels as K
+from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete, complete_with_sources
 from tests.conftest import square_mask, stripes
 
 
@@ -124,3 +125,16 @@ def test_source_where_no_patch_fits_is_a_clear_error():
     source[:, 62:] = 255  # the last 2 columns: no 7x7 patch is centred there
     with pytest.raises(InputError, match="patch fits in the source area"):
         erase(img, mask, method="patchmatch", source=source)
+
+
+def test_sources_are_known_pixels_of_the_source_area(rng):
+    img = rng.random((64, 64, 3), dtype=np.float32) * 255
+    hole = square_mask(64, 64, 20, 40, 20, 44) > 0
+    allowed = np.zeros((64, 64), bool)
+    allowed[:, 40:] = True
+    settings = PatchMatchSettings(seed=2)
+    out, sources = complete_with_sources(img, hole, allowed & ~hole, settings)
+    assert np.array_equal(out, complete(img, hole, allowed & ~hole, settings))
+    assert sources.shape == (np.count_nonzero(hole), 2) and sources.dtype == np.int32
+    ys, xs = sources.T
+    assert allowed[ys, xs].all() and not hole[ys, xs].any()

@@ -11,7 +11,8 @@ from retouch.core.errors import InputError
 from retouch.core.options import Range
 from retouch.core.registry import register
 from retouch.inpaint.base import MAX_SEED
-from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete
+from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete_with_sources
+from retouch.inpaint.patchmatch.finish import blend_border, restore_grain
 
 __all__ = ["patchmatch"]
 
@@ -31,6 +32,8 @@ def patchmatch(
     seed: Annotated[int, Range(0, MAX_SEED)] = 0,
     em_coarse: Annotated[int, Range(1, 100)] = 8,
     em_fine: Annotated[int, Range(0, 100)] = 1,
+    grain: Annotated[float, Range(0, 2)] = 0.0,
+    blend: bool = True,
 ) -> np.ndarray:
     """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.
 
@@ -38,6 +41,10 @@ def patchmatch(
     H x W uint8 mask of where patches may be copied from (255 = allowed).
     patch_size: side of the square patches compared and copied (odd, 3 to 31).
     em_coarse / em_fine: EM iterations at the coarsest / finest pyramid level.
+    grain: restore this fraction of the surroundings' grain in the fill (0 = off, 1 = the
+    same as a ring around the hole), taken from the source pixels the fill came from.
+    blend: shift the fill by a smooth offset so its colour meets the border (no seam);
+    on by default: on the dev set it raised hole PSNR and lowered perceptual distance.
     Returns H x W x 3 uint8; pixels where mask is 0 are returned unchanged.
     """
     if patch_size < 3 or patch_size % 2 == 0:
@@ -48,7 +55,13 @@ def patchmatch(
         patch_size=patch_size, seed=seed, em_coarse=em_coarse, em_fine=em_fine
     )
     check_cancelled()  # converting a large crop takes a moment: stop before, if asked
-    filled = complete(image.astype(np.float32), hole, allowed & ~hole, settings)
+    filled, sources = complete_with_sources(
+        image.astype(np.float32), hole, allowed & ~hole, settings
+    )
+    if blend:
+        filled = blend_border(filled, hole, sources=sources, radius=patch_size // 2)
+    if grain:
+        filled = restore_grain(filled, hole, sources=sources, strength=grain)
     out = image.copy()
     out[hole] = np.clip(np.rint(filled[hole]), 0, 255).astype(np.uint8)
     return out

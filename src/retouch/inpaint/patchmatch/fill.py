@@ -23,7 +23,7 @@ from retouch.core.cancel import check_cancelled
 from retouch.core.errors import InputError
 from retouch.inpaint.patchmatch import _kernels as K
 
-__all__ = ["PatchMatchSettings", "complete"]
+__all__ = ["PatchMatchSettings", "complete", "complete_with_sources"]
 
 PEEL_TRIES = 300
 # Pixel comparisons per kernel call (targets x patch area): each call then lasts well
@@ -64,8 +64,20 @@ def complete(
     ``hole`` and ``source`` are H x W bool. Returns the completed float32 image;
     pixels outside ``hole`` are returned unchanged.
     """
+    return complete_with_sources(image, hole, source, settings)[0]
+
+
+def complete_with_sources(
+    image: np.ndarray, hole: np.ndarray, source: np.ndarray, settings: PatchMatchSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """``complete``, and where each hole pixel's patch came from at full resolution.
+
+    Returns the completed image and an N x 2 int32 array (N = hole pixels, in
+    ``np.nonzero(hole)`` order): the (y, x) of the known pixel at the centre of the
+    source patch the finest nearest-neighbour field matched to the patch centred on it.
+    """
     if not hole.any():
-        return image.copy()
+        return image.copy(), np.zeros((0, 2), np.int32)
     r = settings.patch_size // 2
     check_cancelled()
     if not _valid_centres(hole, source, r).any():
@@ -87,7 +99,8 @@ def complete(
         nnf = _solve_level(level, nnf, r, n_em, settings, seed)
     out = image.copy()
     out[hole] = _unpad(levels[0].img, r)[hole]
-    return out
+    hy, hx = (a + r for a in np.nonzero(hole))
+    return out, np.stack([nnf[0][hy, hx] - r, nnf[1][hy, hx] - r], axis=1)
 
 
 def _pyramid(image, hole, source, r, max_levels, min_size) -> list[_Level]:

@@ -1,0 +1,252 @@
+"""Finishing steps after a fill: grain that matches the surroundings, a border without seams.
+
+A patch vote averages the patches that cover a pixel, so the fill keeps only part of
+the surroundings' grain (film grain, sensor noise), and its brightness can drift from
+the known pixels along the border (a seam). Both steps work on any filled image:
+
+- ``restore_grain`` replaces the fill's high frequencies by real grain (the residual of
+  the source pixels the nearest-neighbour field points to) or, without such a field,
+  by seeded Gaussian noise, scaled so the fill's grain matches a ring around the hole.
+- ``blend_border`` adds a smooth offset field (a membrane: harmonic inside the hole)
+  that cancels the difference between the fill and the known pixels along the border.
+
+Images are H x W x C float32 on the 0-255 scale the fill works on; holes are H x W
+bool. Pixels outside the hole are returned unchanged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["blend_border", "restore_grain"]
+
+GRAIN_SIGMA = 1.2  # the Gaussian blur that separates grain (the residual) from the picture
+RING_PX = 8  # width of the ring of known pixels whose grain the fill is made to match
+MAX_GAIN = 3.0  # at most this gain on real grain (a strong edge is not grain)
+BORDER_SIGMA = 2.0  # the bands on each side of the border whose means are compared
+ALONG_SIGMA = 8.0  # the offsets are smoothed along the border over this many pixels
+MAX_STEP = 40.0  # a larger border difference (levels of 255) is another object, not a seam
+SCREEN_PX = 24.0  # the offset fades over about this many pixels from the border (0: never)
+COARSE_SIDE = 16  # the membrane is solved coarse to fine from about this size
+JACOBI = (200, 40)  # Jacobi sweeps at the coarsest level, and at each finer one
+
+
+def restore_grain(
+    image: np.ndarray,
+    hole: np.ndarray,
+    *,
+    sources: np.ndarray | None = None,
+    strength: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Give the fill in ``hole`` the grain of the known pixels around it.
+
+    Parameters
+    ----------
+    image : H x W x C float32, any scale; a filled image.
+    hole : H x W bool, True = filled pixels (the only ones changed).
+    sources : optional N x 2 int (y, x) of a known pixel per hole pixel, in
+        ``np.nonzero(hole)`` order; its residual becomes that pixel's grain (real grain).
+        Without it, Gaussian noise from ``rng`` is added instead.
+    strength : the fill's grain as a fraction of the ring's (1 = the same).
+    rng : the generator for the noise (required when ``sources`` is None).
+
+    Returns
+    -------
+    H x W x C float32: the fill = its own blur + a gain x the grain layer.
+
+    >>> img = np.random.default_rng(0).normal(128, 8, (48, 48, 3)).astype(np.float32)
+    >>> hole = np.zeros((48, 48), bool); hole[16:32, 16:32] = True; img[hole] = 128
+    >>> out = restore_grain(img, hole, rng=np.random.default_rng(1))
+    >>> bool(out[hole].std() > 4)
+    True
+    """
+    hole = _check(image, hole)
+    out = image.copy()
+    if not hole.any() or strength <= 0:
+        return out
+    if sources is None and rng is None:
+        raise ValueError("restore_grain needs sources (N x 2) or an rng for synthetic grain")
+    ys, xs = np.nonzero(hole)
+    residual = _highpass(image)
+    layer = np.zeros_like(image)
+    if sources is not None:
+        src = np.asarray(sources)
+        if src.shape != (ys.size, 2):
+            raise ValueError(f"sources must be {ys.size} x 2 (one per hole pixel), got {src.shape}")
+        layer[ys, xs] = residual[src[:, 0], src[:, 1]]
+        out[hole] -= residual[hole]  # keep the fill's low frequencies only
+    else:
+        layer[ys, xs] = rng.standard_normal((ys.size, image.shape[2])).astype(np.float32)
+    inner = _inner(hole)
+    target = strength * _robust_sigma(_luma(residual)[_ring(hole)])
+    have = _robust_sigma(_luma(_highpass(out))[inner])
+    unit = _robust_sigma(_luma(_highpass(layer))[inner])
+    gain = np.sqrt(max(target**2 - have**2, 0.0)) / unit if unit > 0 else 0.0
+    if sources is not None:
+        gain = min(gain, MAX_GAIN)  # real grain is on the picture's scale already
+    out[hole] += gain * layer[hole]
+    return out
+
+
+def blend_border(
+    image: np.ndarray, hole: np.ndarray, *, sources: np.ndarray | None = None, radius: int = 3
+) -> np.ndarray:
+    """Shift the fill in ``hole`` by a smooth field so it meets the known pixels.
+
+    Along the border, the offset is what the known pixels are minus what the fill
+    puts there: with ``sources``, the mean of what the patches centred on the hole
+    pixels nearby copy onto each border pixel (a texture or an edge the fill
+    continues asks for no offset); without, the mean of the fill just inside
+    (a Gaussian band of ``BORDER_SIGMA``) against the known pixels just outside. The
+    offsets are smoothed along the border, after those larger than ``MAX_STEP`` (an
+    object the hole touches, not a seam) are set to 0; inside the hole it is a membrane
+    with those border values, screened so it fades over about ``SCREEN_PX`` pixels
+    toward the middle of a large hole.
+
+    Parameters
+    ----------
+    image : H x W x C float32, 0 to 255; a filled image.
+    hole : H x W bool, True = filled pixels (the only ones changed).
+    sources : optional N x 2 int (y, x), in ``np.nonzero(hole)`` order: the centre of
+        the source patch copied to each hole pixel (``complete_with_sources``).
+    radius : half the side of those patches.
+
+    Returns
+    -------
+    H x W x C float32.
+
+    >>> img = np.full((32, 32, 3), 100, np.float32)
+    >>> hole = np.zeros((32, 32), bool); hole[8:24, 8:24] = True; img[hole] += 30
+    >>> edge = hole & ~np.pad(np.ones((14, 14), bool), 9)  # the hole's outer pixels
+    >>> float(np.abs(blend_border(img, hole)[edge] - 100).max()) < 3
+    True
+    """
+    hole = _check(image, hole)
+    out = image.copy()
+    if not hole.any() or hole.all():
+        return out
+    y0, x0, y1, x1 = _box(hole, int(3 * max(BORDER_SIGMA, ALONG_SIGMA)) + radius + 2)
+    img, hl = image[y0:y1, x0:x1], hole[y0:y1, x0:x1]
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    ring = (cv2.dilate(hl.astype(np.uint8), cross) > 0) & ~hl
+    if sources is None:
+        diff = _masked_blur(img, ~hl, BORDER_SIGMA) - _masked_blur(img, hl, BORDER_SIGMA)
+    else:
+        src = np.asarray(sources)
+        if src.shape != (np.count_nonzero(hole), 2):
+            raise ValueError(f"sources must be one (y, x) per hole pixel, got {src.shape}")
+        diff = np.zeros_like(img)
+        diff[ring] = img[ring] - _copied_onto(image, hl, ring, src, radius)
+    diff[np.abs(diff).max(axis=2) > MAX_STEP] = 0  # leave the fill as it is there
+    offset = _membrane(_masked_blur(diff, ring, ALONG_SIGMA), ring)
+    out[y0:y1, x0:x1][hl] += offset[hl]
+    return out
+
+
+def _copied_onto(image, hole, ring, sources, radius):
+    """For each ``ring`` pixel (crop coordinates, in ``np.nonzero`` order), the mean of
+    what the source patches of the ``hole`` pixels within ``radius`` copy onto it.
+    ``sources`` are in ``image`` coordinates (source patches lie wholly in known pixels)."""
+    h, w = hole.shape
+    src = np.full((h, w, 2), -1, np.int64)
+    src[hole] = sources
+    qy, qx = np.nonzero(ring)
+    total = np.zeros((qy.size, image.shape[2]), np.float32)
+    count = np.zeros(qy.size, np.float32)
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            py, px = qy + dy, qx + dx
+            ok = (py >= 0) & (py < h) & (px >= 0) & (px < w)
+            ok[ok] = hole[py[ok], px[ok]]
+            s = src[py[ok], px[ok]]
+            total[ok] += image[s[:, 0] - dy, s[:, 1] - dx]
+            count[ok] += 1
+    return total / np.maximum(count, 1)[:, None]  # every ring pixel touches the hole
+
+
+def _check(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    if image.ndim != 3 or image.dtype != np.float32:
+        raise ValueError(f"image must be H x W x C float32, got {image.dtype} {image.shape}")
+    if hole.shape != image.shape[:2]:
+        raise ValueError(f"hole must be {image.shape[:2]} like the image, got {hole.shape}")
+    return hole.astype(bool)
+
+
+def _highpass(img: np.ndarray) -> np.ndarray:
+    blur = cv2.GaussianBlur(img, (0, 0), GRAIN_SIGMA, borderType=cv2.BORDER_REFLECT_101)
+    return img - blur.reshape(img.shape)
+
+
+def _luma(img: np.ndarray) -> np.ndarray:
+    if img.shape[2] == 3:
+        return img @ np.array([0.299, 0.587, 0.114], np.float32)
+    return img.mean(axis=2)
+
+
+def _robust_sigma(values: np.ndarray) -> float:
+    """1.4826 x the median absolute deviation: the sigma of the noise, edges ignored."""
+    if not values.size:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+def _ring(hole: np.ndarray) -> np.ndarray:
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * RING_PX + 1, 2 * RING_PX + 1))
+    ring = (cv2.dilate(hole.astype(np.uint8), disk) > 0) & ~hole
+    return ring if ring.any() else ~hole
+
+
+def _inner(hole: np.ndarray) -> np.ndarray:
+    """Hole pixels whose residual sees (almost) only the fill; the hole if none are."""
+    k = 2 * int(np.ceil(2 * GRAIN_SIGMA)) + 1
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    return inner if np.count_nonzero(inner) >= 64 else hole
+
+
+def _box(hole: np.ndarray, margin: int) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(hole)
+    h, w = hole.shape
+    return (
+        max(0, ys.min() - margin),
+        max(0, xs.min() - margin),
+        min(h, ys.max() + margin + 1),
+        min(w, xs.max() + margin + 1),
+    )
+
+
+def _masked_blur(img: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian mean of ``img`` over the pixels of ``where`` only."""
+    weight = where.astype(np.float32)
+    total = cv2.GaussianBlur(img * weight[..., None], (0, 0), sigma).reshape(img.shape)
+    norm = cv2.GaussianBlur(weight, (0, 0), sigma)
+    return total / np.maximum(norm, 1e-6)[..., None]
+
+
+def _membrane(values: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """The function equal to ``values`` on ``fixed`` that elsewhere solves the screened
+    Poisson equation ``laplacian(f) = f / SCREEN_PX**2`` (harmonic when SCREEN_PX is 0;
+    zero normal derivative at the image edge): Jacobi sweeps, coarse to fine."""
+    levels = [(values * fixed[..., None], fixed.astype(np.float32))]
+    while min(levels[-1][1].shape) > 2 * COARSE_SIDE:
+        total, count = levels[-1]
+        size = ((count.shape[1] + 1) // 2, (count.shape[0] + 1) // 2)
+        small = cv2.resize(total, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+        levels.append((small, cv2.resize(count, size, interpolation=cv2.INTER_AREA)))
+    field = np.broadcast_to(values[fixed].mean(axis=0), levels[-1][0].shape).copy()
+    for depth, (total, count) in enumerate(reversed(levels)):
+        h, w = count.shape
+        spacing = 2.0 ** (len(levels) - 1 - depth)  # this level's pixel, in full-size pixels
+        screen = (spacing / SCREEN_PX) ** 2 if SCREEN_PX else 0.0
+        kernel = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32) / (4 + screen)
+        if field.shape[:2] != (h, w):
+            field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+        at = np.flatnonzero(count > 0)  # flat indices: faster than a boolean mask
+        value = total.reshape(-1, total.shape[2])[at] / count.ravel()[at, None]
+        for _ in range(JACOBI[0] if depth == 0 else JACOBI[1]):
+            field.reshape(-1, field.shape[2])[at] = value
+            field = cv2.filter2D(field, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+            field = field.reshape(h, w, -1)
+        field.reshape(-1, field.shape[2])[at] = value
+    return field
