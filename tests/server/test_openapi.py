@@ -83,6 +83,10 @@ def test_options_field_reaches_the_method(client, image):
         ('{"nope": 1}', "valid options"),
         ("[1, 2]", "JSON object"),
         ("{not json", "JSON object"),
+        ("[" * 100_000, "JSON object"),  # nested too deep for the JSON decoder
+        ('{"cr_min": 1e999}', "option cr_min must be a whole number"),
+        ('{"cr_min": [140]}', "option cr_min: the API takes a number"),
+        ('{"cr_min": {"x": 1}}', "option cr_min: the API takes a number"),
     ],
 )
 def test_bad_options_are_422_with_one_line(client, image, options, words):
@@ -92,6 +96,15 @@ def test_bad_options_are_422_with_one_line(client, image, options, words):
         data={"method": "ycrcb", "options": options},
     )
     assert r.status_code == 422 and words in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize(
+    "options", ['{"source": [1, 2]}', '{"source": {"a": 1}}', '{"source": "m"}']
+)
+def test_array_options_cannot_come_through_the_api(client, image, mask, options):
+    files = {"image": ("a.png", png(image)), "mask": ("m.png", png(mask))}
+    r = client.post("/api/v1/erase", files=files, data={"options": options})
+    assert r.status_code == 422 and "source" in r.json()["error"], r.text
 
 
 def test_patch_size_option_of_erase_is_checked_and_used(client, mask):

@@ -76,12 +76,17 @@ def parse_options(text: str) -> dict[str, Any]:
     """The ``options`` form field: a JSON object of method options (InputError, 422)."""
     try:
         options = json.loads(text or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be options
         options = None
     if not isinstance(options, dict):
         raise InputError(
             f'options must be a JSON object such as {{"threshold": 0.6}}, got {text[:80]!r}'
         )
+    for name, value in options.items():
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise InputError(
+                f"option {name}: the API takes a number, text, true or false, got {value!r:.80}"
+            )
     return options
 
 
