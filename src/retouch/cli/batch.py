@@ -210,17 +210,23 @@ def _refuse_collisions(jobs: list[Job]) -> None:
 def _refuse_overwriting_inputs(
     jobs: list[Job], protected: tuple[Path | None, ...], overwrite: bool
 ) -> None:
-    """No output may be an input of the run, except a photo's own file with ``overwrite``."""
+    """No output may be an input of the run, except a photo's own file with ``overwrite``.
+
+    The inputs are indexed by file identity once, so a batch costs one ``stat`` per
+    input and per output, not one comparison per pair.
+    """
     inputs = [(job.source, "input") for job in jobs]
     for item in protected:
         if item is not None and item.is_dir():
             inputs += [(p, "mask") for p in item.iterdir() if p.is_file()]
         elif item is not None:
             inputs.append((item, "mask"))
+    index: dict[tuple[int, int], list[tuple[Path, str]]] = {}
+    for path, kind in inputs:
+        if (identity := _identity(path)) is not None:
+            index.setdefault(identity, []).append((path, kind))
     for job in jobs:
-        for path, kind in inputs:
-            if not same_file(path, job.target):
-                continue
+        for path, kind in index.get(_identity(job.target), []):
             if path == job.source and overwrite:
                 continue
             if path == job.source:
@@ -232,6 +238,15 @@ def _refuse_overwriting_inputs(
                 f"{job.target}: the output would overwrite the {kind} {path}, an input of "
                 "this run; choose another output"
             )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, None if there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def find_mask(mask: Path, image: Path) -> Path:
@@ -320,10 +335,9 @@ def run_cancellable(fn: Callable[..., T], *args: Any) -> T:
 
 
 def same_file(a: Path, b: Path) -> bool:
-    try:
-        return b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+    """True when ``a`` and ``b`` are one existing file (links and spellings included)."""
+    identity = _identity(b)
+    return identity is not None and identity == _identity(a)
 
 
 def add_option_argument(p: argparse.ArgumentParser, help: str) -> None:
