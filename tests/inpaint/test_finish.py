@@ -109,14 +109,16 @@ def test_blend_leaves_alone_a_border_that_is_another_object():
 def test_options_change_only_the_hole_and_repeat(rng):
     img = rng.normal(128, 12, (72, 72, 3)).clip(0, 255).astype(np.uint8)
     mask = square_mask(72, 72, 20, 52, 20, 52)
-    old = erase(img, mask, method="patchmatch", seed=3, blend=False)
-    assert np.array_equal(old, erase(img, mask, method="patchmatch", seed=3, grain=0, blend=0))
-    blended = erase(img, mask, method="patchmatch", seed=3)  # blend is on by default
-    assert np.array_equal(blended, erase(img, mask, method="patchmatch", seed=3, blend=True))
+    old = erase(img, mask, method="patchmatch", seed=3, grain=0, blend=False)
+    assert np.array_equal(old, erase(img, mask, method="patchmatch", seed=3, grain="0", blend=0))
+    default = erase(img, mask, method="patchmatch", seed=3)  # blend on, grain 0.85
+    assert np.array_equal(default, erase(img, mask, method="patchmatch", seed=3, grain=0.85))
+    assert np.array_equal(default, erase(img, mask, method="patchmatch", seed=3, blend=True))
     new = erase(img, mask, method="patchmatch", seed=3, grain=1.0, blend=True)
     assert np.array_equal(new, erase(img, mask, method="patchmatch", seed=3, grain=1.0, blend=True))
     assert np.array_equal(new[mask == 0], img[mask == 0])
     assert _grain_ratio(old, mask > 0) < 0.7 < _grain_ratio(new, mask > 0) < 1.3
+    assert 0.7 < _grain_ratio(default, mask > 0) < 1.3
 
 
 @pytest.mark.parametrize(
@@ -137,3 +139,33 @@ def test_options_refuse_bad_values(options, says):
 def test_options_accept_text_from_the_command_line():
     method = create("inpaint", "patchmatch", grain="0.5", blend="yes")
     assert method.options == {"grain": 0.5, "blend": True}
+
+
+def test_grain_gain_allows_for_grain_correlated_with_the_fill(rng):
+    """Grain copied from the fill's own sources adds coherently: the gain is solved for
+    the sum, so the result has the target grain, not more."""
+    from retouch.inpaint.patchmatch.finish import _gain, _robust_sigma
+
+    detail = rng.normal(0, 2, 5000).astype(np.float32)
+    sigma = _robust_sigma(detail)  # about 2
+    assert _gain(detail, detail, 3 * sigma, 10.0) == pytest.approx(2.0, abs=0.01)  # (1 + 2) x
+    assert _gain(detail, detail, 0.5 * sigma, 10.0) == 0.0  # the fill has that much already
+    noise = rng.normal(0, 1, 5000).astype(np.float32)
+    g = _gain(detail, noise, 5.0, 10.0)
+    assert _robust_sigma(detail + g * noise) == pytest.approx(5.0, rel=0.01)
+    assert _gain(detail, noise, 100.0, 3.0) == 3.0  # capped
+
+
+def test_ring_blur_matches_the_full_resolution_masked_blur(rng):
+    from retouch.inpaint.patchmatch.finish import _masked_blur, _ring_blur
+
+    hole = np.zeros((160, 200), bool)
+    cv2.ellipse(hole.view(np.uint8), (100, 80), (60, 40), 20, 0, 360, 1, -1)
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~hole
+    ys, xs = np.mgrid[:160, :200].astype(np.float32)
+    values = np.stack([20 * np.sin(xs / 15), ys / 8, np.zeros_like(xs)], axis=-1)
+    values *= ring[..., None]
+    full = _masked_blur(values, ring, 8.0)[ring]
+    fast = _ring_blur(values, ring, 8.0)[ring]
+    assert np.abs(fast - full).max() < 0.1 * np.abs(full).max()
+    assert np.abs(fast - full).mean() < 0.02 * np.abs(full).max()

@@ -138,3 +138,24 @@ def test_sources_are_known_pixels_of_the_source_area(rng):
     assert sources.shape == (np.count_nonzero(hole), 2) and sources.dtype == np.int32
     ys, xs = sources.T
     assert allowed[ys, xs].all() and not hole[ys, xs].any()
+
+
+def _yellow_in_hole(img, mask):
+    return int(np.count_nonzero((img[..., 0] > 200) & (img[..., 2] < 120) & (mask > 0)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_diffuse_start_does_not_copy_an_object_beside_the_hole(seed):
+    """A yellow ball next to (not under) the hole: the onion peel copies ball pixels
+    into the grey fill (the case that makes it a hard one); ``init="diffuse"`` does not."""
+    rng = np.random.default_rng(seed)
+    img = rng.normal(120, 6, (96, 128, 3)).clip(0, 255).astype(np.uint8)
+    ys, xs = np.mgrid[:96, :128]
+    img[(ys - 48) ** 2 + (xs - 29) ** 2 <= 100] = (250, 230, 40)  # x 19-39; the hole: 40-99
+    mask = square_mask(96, 128, 28, 68, 40, 100)
+    peel = erase(img, mask, method="patchmatch", seed=seed)
+    diffuse = erase(img, mask, method="patchmatch", seed=seed, init="diffuse")
+    assert _yellow_in_hole(peel, mask) > 20
+    assert _yellow_in_hole(diffuse, mask) <= 5
+    assert np.array_equal(diffuse[mask == 0], img[mask == 0])
+    assert abs(float(diffuse[mask > 0].mean()) - 120) < 6  # grey, like its surroundings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from retouch.inpaint.patchmatch.fill import PatchMatchSettings, complete_with_so
 from retouch.inpaint.patchmatch.finish import blend_border, restore_grain
 
 __all__ = ["patchmatch"]
+
+# The default grain: the fill's fine texture at about 0.8-0.9 of the ring's on the dev set
+# (0.16 without), for 6-8 % less perceptual distance and 0.4-0.5 dB less hole PSNR.
+GRAIN = 0.85
 
 
 @register(
@@ -32,8 +36,9 @@ def patchmatch(
     seed: Annotated[int, Range(0, MAX_SEED)] = 0,
     em_coarse: Annotated[int, Range(1, 100)] = 8,
     em_fine: Annotated[int, Range(0, 100)] = 1,
-    grain: Annotated[float, Range(0, 2)] = 0.0,
+    grain: Annotated[float, Range(0, 2)] = GRAIN,
     blend: bool = True,
+    init: Literal["peel", "diffuse"] = "peel",
 ) -> np.ndarray:
     """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.
 
@@ -42,9 +47,15 @@ def patchmatch(
     patch_size: side of the square patches compared and copied (odd, 3 to 31).
     em_coarse / em_fine: EM iterations at the coarsest / finest pyramid level.
     grain: restore this fraction of the surroundings' grain in the fill (0 = off, 1 = the
-    same as a ring around the hole), taken from the source pixels the fill came from.
+    same as a ring around the hole), taken from the source pixels the fill came from;
+    0.85 by default (a fill without grain looks smoothed; 0 gives the best hole PSNR).
     blend: shift the fill by a smooth offset so its colour meets the border (no seam);
     on by default: on the dev set it raised hole PSNR and lowered perceptual distance.
+    init: how the coarsest level starts: ``peel`` copies patches from the border inward;
+    ``diffuse`` blends the border inward first, so an object that touches the hole (a
+    ball beside a watermark) is not copied into it; it extends thin structures such as a
+    strap a little further, and on the dev set it scored 0.05-0.2 dB more hole PSNR and
+    a 1-3 % larger perceptual distance.
     Returns H x W x 3 uint8; pixels where mask is 0 are returned unchanged.
     """
     if patch_size < 3 or patch_size % 2 == 0:
@@ -52,7 +63,11 @@ def patchmatch(
     hole = mask > 0
     allowed = np.ones_like(hole) if source is None else source > 0
     settings = PatchMatchSettings(
-        patch_size=patch_size, seed=seed, em_coarse=em_coarse, em_fine=em_fine
+        patch_size=patch_size,
+        seed=seed,
+        em_coarse=em_coarse,
+        em_fine=em_fine,
+        init=init,
     )
     check_cancelled()  # converting a large crop takes a moment: stop before, if asked
     filled, sources = complete_with_sources(

@@ -26,6 +26,7 @@ from retouch.inpaint.patchmatch import _kernels as K
 __all__ = ["PatchMatchSettings", "complete", "complete_with_sources"]
 
 PEEL_TRIES = 300
+NOISE_SIGMA = 1.5  # the grain that ``init="diffuse"`` adds to its smooth first fill
 # Pixel comparisons per kernel call (targets x patch area): each call then lasts well
 # under 0.5 s, and cancellation is checked between calls. Splitting never changes results.
 CALL_WORK = 1 << 22
@@ -46,6 +47,7 @@ class PatchMatchSettings:
     sigma_percentile: float = 97.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
     fine_radius: int = 32  # random-search radius below the coarsest level (0: whole image)
     min_size: int = 140  # the coarsest level keeps at least this many pixels on its short side
+    init: str = "peel"  # the coarsest level's first fill: "peel" (onion peel) or "diffuse"
     seed: int = 0
 
 
@@ -95,7 +97,10 @@ def complete_with_sources(
         n_em = round(settings.em_coarse + frac * (settings.em_fine - settings.em_coarse))
         seed = settings.seed * 1009 + depth * 101
         if nnf is None:
-            _initial_fill(level, r, seed)
+            if settings.init == "diffuse":
+                _diffuse_fill(level, r, seed)
+            else:
+                _initial_fill(level, r, seed)
         nnf = _solve_level(level, nnf, r, n_em, settings, seed)
     out = image.copy()
     out[hole] = _unpad(levels[0].img, r)[hole]
@@ -155,7 +160,7 @@ def _valid_centres(hole, source, r):
     return free & inside & source
 
 
-def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> None:
+def _initial_fill(level: _Level, r: int, seed: int) -> None:
     """Coarsest level: onion peel. Layer by layer from the hole's border inward, each
     pixel copies the centre of the source patch that best matches its known pixels."""
     hole = level.hole.copy()
@@ -174,7 +179,7 @@ def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> 
         if not border.any():
             border = hole
         ty, tx = (a.astype(np.int32) + r for a in np.nonzero(border))
-        args = (level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, tries, radius)
+        args = (level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, PEEL_TRIES, radius)
         best = _run(K.peel_layer, *args, seed + layer)
         level.img[ty, tx] = level.img[best[:, 0], best[:, 1]]
         mny[ty, tx] = best[:, 0]
@@ -184,6 +189,30 @@ def _initial_fill(level: _Level, r: int, seed: int, tries: int = PEEL_TRIES) -> 
         layer += 1
     unpadded = _unpad(level.img, r).copy()
     level.img[:] = _pad(unpadded, r)
+
+
+def _diffuse_fill(level: _Level, r: int, seed: int) -> None:
+    """Coarsest level, ``init="diffuse"``: the hole filled by smooth diffusion from its
+    border (Telea), plus grain drawn from random known pixels, so the EM iterations that
+    follow find textured patches rather than settling on the smoothest ones. An object
+    that touches the border is blended away instead of being copied whole into the hole."""
+    img = _unpad(level.img, r)
+    hole = level.hole.astype(np.uint8)
+    smooth = np.stack(
+        [
+            cv2.inpaint(np.clip(img[..., c], 0, 255).astype(np.uint8), hole, 3, cv2.INPAINT_TELEA)
+            for c in range(img.shape[2])
+        ],
+        axis=-1,
+    ).astype(np.float32)
+    residual = (img - cv2.GaussianBlur(img, (0, 0), NOISE_SIGMA).reshape(img.shape)).reshape(
+        -1, img.shape[2]
+    )
+    known = np.flatnonzero(~level.hole.ravel())
+    pick = known[np.random.default_rng(seed).integers(0, known.size, np.count_nonzero(hole))]
+    filled = img.copy()
+    filled[level.hole] = smooth[level.hole] + residual[pick]
+    level.img[:] = _pad(filled, r)
 
 
 def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, seed):
@@ -210,7 +239,8 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
         check_cancelled()
         _costs(level.img, ty, tx, nny, nnx, cost, r)
         field = (level.img, src_ok, band, starts, ty, tx, nny, nnx, cost)
-        _search(field, settings.search_iters + (em == 0), radius, seed + em, r)
+        extra = em == 0 and coarse is None  # finer levels start from a good field already
+        _search(field, settings.search_iters + extra, radius, seed + em, r)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct)
     return nny, nnx
 

@@ -4,9 +4,9 @@ A patch vote averages the patches that cover a pixel, so the fill keeps only par
 the surroundings' grain (film grain, sensor noise), and its brightness can drift from
 the known pixels along the border (a seam). Both steps work on any filled image:
 
-- ``restore_grain`` replaces the fill's high frequencies by real grain (the residual of
-  the source pixels the nearest-neighbour field points to) or, without such a field,
-  by seeded Gaussian noise, scaled so the fill's grain matches a ring around the hole.
+- ``restore_grain`` adds real grain (the residual of the source pixels the
+  nearest-neighbour field points to) or, without such a field, seeded Gaussian noise,
+  scaled so that the fill's grain, its own and the added, matches a ring around the hole.
 - ``blend_border`` adds a smooth offset field (a membrane: harmonic inside the hole)
   that cancels the difference between the fill and the known pixels along the border.
 
@@ -21,9 +21,10 @@ import numpy as np
 
 __all__ = ["blend_border", "restore_grain"]
 
-GRAIN_SIGMA = 1.2  # the Gaussian blur that separates grain (the residual) from the picture
+GRAIN_SIGMA = 1.0  # the Gaussian blur that separates grain (the residual) from the picture
 RING_PX = 8  # width of the ring of known pixels whose grain the fill is made to match
 MAX_GAIN = 3.0  # at most this gain on real grain (a strong edge is not grain)
+GAIN_STEPS = 12  # bisection steps for the grain's gain (2^-12 of its range)
 BORDER_SIGMA = 2.0  # the bands on each side of the border whose means are compared
 ALONG_SIGMA = 8.0  # the offsets are smoothed along the border over this many pixels
 MAX_STEP = 40.0  # a larger border difference (levels of 255) is another object, not a seam
@@ -54,7 +55,10 @@ def restore_grain(
 
     Returns
     -------
-    H x W x C float32: the fill = its own blur + a gain x the grain layer.
+    H x W x C float32: the fill + a gain x the grain layer, the gain chosen so that the
+    fill's grain and the added grain together match the ring's (the fill's own fine
+    detail, such as a texture copied faithfully, is kept; nothing is added where the
+    fill already has the ring's grain, or where the ring has none).
 
     >>> img = np.random.default_rng(0).normal(128, 8, (48, 48, 3)).astype(np.float32)
     >>> hole = np.zeros((48, 48), bool); hole[16:32, 16:32] = True; img[hole] = 128
@@ -76,18 +80,35 @@ def restore_grain(
         if src.shape != (ys.size, 2):
             raise ValueError(f"sources must be {ys.size} x 2 (one per hole pixel), got {src.shape}")
         layer[ys, xs] = residual[src[:, 0], src[:, 1]]
-        out[hole] -= residual[hole]  # keep the fill's low frequencies only
     else:
         layer[ys, xs] = rng.standard_normal((ys.size, image.shape[2])).astype(np.float32)
     inner = _inner(hole)
     target = strength * _robust_sigma(_luma(residual)[_ring(hole)])
-    have = _robust_sigma(_luma(_highpass(out))[inner])
-    unit = _robust_sigma(_luma(_highpass(layer))[inner])
-    gain = np.sqrt(max(target**2 - have**2, 0.0)) / unit if unit > 0 else 0.0
-    if sources is not None:
-        gain = min(gain, MAX_GAIN)  # real grain is on the picture's scale already
+    top = MAX_GAIN if sources is not None else np.inf  # real grain is on the picture's scale
+    gain = _gain(_luma(_highpass(out))[inner], _luma(_highpass(layer))[inner], target, top)
     out[hole] += gain * layer[hole]
     return out
+
+
+def _gain(have: np.ndarray, layer: np.ndarray, target: float, top: float) -> float:
+    """The g >= 0 for which ``have + g * layer`` has the robust sigma ``target``, at most
+    ``top``; 0 if ``have`` has that much already. Bisection: real grain copied from the
+    fill's own sources is correlated with the fill's detail, so the two do not add in
+    quadrature. ``have``, ``layer``: the fine detail (luma residual) of the fill's inner
+    pixels and of the grain layer there."""
+    if _robust_sigma(have) >= target:
+        return 0.0
+    unit = _robust_sigma(layer)
+    if unit <= 0:
+        return 0.0
+    hi = min(top, 4.0 * target / unit)  # the layer alone already overshoots beyond this
+    if _robust_sigma(have + hi * layer) <= target:
+        return float(hi)
+    lo = 0.0
+    for _ in range(GAIN_STEPS):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _robust_sigma(have + mid * layer) < target else (lo, mid)
+    return 0.5 * (lo + hi)
 
 
 def blend_border(
@@ -139,8 +160,11 @@ def blend_border(
             raise ValueError(f"sources must be one (y, x) per hole pixel, got {src.shape}")
         diff = np.zeros_like(img)
         diff[ring] = img[ring] - _copied_onto(image, hl, ring, src, radius)
-    diff[np.abs(diff).max(axis=2) > MAX_STEP] = 0  # leave the fill as it is there
-    offset = _membrane(_masked_blur(diff, ring, ALONG_SIGMA), ring)
+    at = np.nonzero(ring)
+    step = diff[at]
+    step[np.abs(step).max(axis=1) > MAX_STEP] = 0  # leave the fill as it is there
+    diff[at] = step
+    offset = _membrane(_ring_blur(diff, ring, ALONG_SIGMA), ring)
     out[y0:y1, x0:x1][hl] += offset[hl]
     return out
 
@@ -222,6 +246,25 @@ def _masked_blur(img: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray
     total = cv2.GaussianBlur(img * weight[..., None], (0, 0), sigma).reshape(img.shape)
     norm = cv2.GaussianBlur(weight, (0, 0), sigma)
     return total / np.maximum(norm, 1e-6)[..., None]
+
+
+def _ring_blur(img: np.ndarray, ring: np.ndarray, sigma: float) -> np.ndarray:
+    """``_masked_blur(img, ring, sigma)``, correct on the ``ring`` pixels only (zero
+    elsewhere), computed at a quarter of the resolution: the blur is wide and smooth."""
+    factor = max(1, int(sigma // 2))
+    h, w = ring.shape
+    if factor == 1 or min(h, w) < 8 * factor:
+        return _masked_blur(img, ring, sigma) * ring[..., None]
+    size = (-(-w // factor), -(-h // factor))
+    weight = ring.astype(np.float32)
+    total = cv2.resize(img * weight[..., None], size, interpolation=cv2.INTER_AREA)
+    norm = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+    small = sigma / factor
+    total = cv2.GaussianBlur(total.reshape(size[1], size[0], -1), (0, 0), small)
+    norm = cv2.GaussianBlur(norm, (0, 0), small)
+    mean = total.reshape(size[1], size[0], -1) / np.maximum(norm, 1e-6)[..., None]
+    full = cv2.resize(mean, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    return full * ring[..., None]
 
 
 def _membrane(values: np.ndarray, fixed: np.ndarray) -> np.ndarray:
