@@ -30,7 +30,7 @@ ALONG_SIGMA = 8.0  # the offsets are smoothed along the border over this many pi
 MAX_STEP = 40.0  # a larger border difference (levels of 255) is another object, not a seam
 SCREEN_PX = 24.0  # the offset fades over about this many pixels from the border (0: never)
 COARSE_SIDE = 16  # the membrane is solved coarse to fine from about this size
-JACOBI = (200, 40)  # Jacobi sweeps at the coarsest level, and at each finer one
+JACOBI = (200, 40, 10)  # Jacobi sweeps at the coarsest level, each finer one, the finest
 
 
 def restore_grain(
@@ -287,7 +287,8 @@ def _membrane(values: np.ndarray, fixed: np.ndarray) -> np.ndarray:
             field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
         at = np.flatnonzero(count > 0)  # flat indices: faster than a boolean mask
         value = total.reshape(-1, total.shape[2])[at] / count.ravel()[at, None]
-        for _ in range(JACOBI[0] if depth == 0 else JACOBI[1]):
+        finest = depth == len(levels) - 1
+        for _ in range(JACOBI[0] if depth == 0 else JACOBI[2] if finest else JACOBI[1]):
             field.reshape(-1, field.shape[2])[at] = value
             field = cv2.filter2D(field, -1, kernel, borderType=cv2.BORDER_REPLICATE)
             field = field.reshape(h, w, -1)
