@@ -21,8 +21,9 @@ from retouch.core.cancel import check_cancelled
 from retouch.core.errors import InputError
 from retouch.core.masks import Box, dilate, hole_boxes, merge_boxes
 from retouch.core.registry import create, get
+from retouch.inpaint.halo import MAX_HALO_PX, grow_to_halo
 
-__all__ = ["MAX_DILATE_PX", "MAX_SEED", "check_erase_options", "erase"]
+__all__ = ["MAX_DILATE_PX", "MAX_HALO_PX", "MAX_SEED", "check_erase_options", "erase"]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,12 @@ MAX_SEED = 2**32 - 1
 
 
 def check_erase_options(
-    *, dilate_px: int, seed: int, context: float = 1.0, min_context: int = 48
+    *,
+    dilate_px: int,
+    seed: int,
+    context: float = 1.0,
+    min_context: int = 48,
+    grow_halo: int = 0,
 ) -> None:
     """Raise ``InputError`` with one line saying what to pass if ``erase`` cannot use an option.
 
@@ -45,6 +51,7 @@ def check_erase_options(
     retouch.core.errors.InputError: dilate_px must be an integer from 0 to 1024, got 5000
     """
     _check_int("dilate_px", dilate_px, MAX_DILATE_PX)
+    _check_int("grow_halo", grow_halo, MAX_HALO_PX)
     _check_int("seed", seed, MAX_SEED)
     _check_int("min_context", min_context, None)
     if not _is_number(context) or not (math.isfinite(context) and context >= 0):
@@ -71,6 +78,7 @@ def erase(
     *,
     method: str | None = None,
     dilate_px: int = 0,
+    grow_halo: int = 0,
     source: np.ndarray | None = None,
     seed: int = 0,
     context: float = 1.0,
@@ -83,10 +91,13 @@ def erase(
     image: H x W x 3 uint8 RGB. mask: H x W uint8, 255 = fill (bool accepted).
     method: a registered inpaint method (``retouch methods``), default ``patchmatch``.
     dilate_px: grow the mask by this many pixels first (covers halos and shadows),
-    0 to ``MAX_DILATE_PX``. seed: 0 to ``MAX_SEED``.
+    0 to ``MAX_DILATE_PX``. grow_halo: then grow it up to this many pixels over the
+    object's anti-aliased edge, glow or fringe that the background around does not
+    explain (``retouch.inpaint.halo.grow_to_halo``), 0 (off) to ``MAX_HALO_PX``.
+    seed: 0 to ``MAX_SEED``.
     source: optional H x W mask, 255 where fill material may be taken from.
     context: margin around each hole, as a fraction of its longest side.
-    Returns a new H x W x 3 uint8 image; pixels outside the dilated mask are unchanged.
+    Returns a new H x W x 3 uint8 image; pixels outside the grown mask are unchanged.
     Raises ``InputError`` for an option ``check_erase_options`` refuses, and
     ``Cancelled`` soon after the enclosing ``cancel_scope``'s token is cancelled.
 
@@ -95,7 +106,13 @@ def erase(
     >>> erase(img, m, method="telea").shape
     (32, 32, 3)
     """
-    check_erase_options(dilate_px=dilate_px, seed=seed, context=context, min_context=min_context)
+    check_erase_options(
+        dilate_px=dilate_px,
+        seed=seed,
+        context=context,
+        min_context=min_context,
+        grow_halo=grow_halo,
+    )
     image = check_image(image)
     mask = check_mask(mask, image.shape[:2])
     if source is not None:
@@ -103,6 +120,8 @@ def erase(
     fill = _bind(method, seed, options)
     check_cancelled()
     mask = dilate(mask, dilate_px)
+    if grow_halo:
+        mask = grow_to_halo(image, mask, max_px=grow_halo)
     if not mask.any():
         log.warning("the mask is empty: nothing to erase, the image is returned unchanged")
         return image.copy()

@@ -4,7 +4,7 @@ Every task endpoint (``POST /api/v1/VERB``) takes a multipart form: ``image`` (a
 ``mask`` for a task that takes one) as files; ``method`` (choices and default from
 the registry); each promoted option by name (face's ``part``); ``options``, a JSON
 object of the method's options, checked by the registry (422 on a bad value);
-``soft`` for a segmenter; ``dilate`` and ``seed`` for erase; ``format`` and
+``soft`` for a segmenter; ``dilate``, ``grow_halo`` and ``seed`` for erase; ``format`` and
 ``quality``. The result is PNG or JPEG: the ``format`` field unless it is ``auto``,
 else the best of the two the ``Accept`` header allows, else PNG. Every status an
 endpoint answers is documented with the JSON error schema.
@@ -26,6 +26,7 @@ from retouch.server.engine import Engine
 from retouch.server.errors import NotAcceptableError, UnknownTaskError
 from retouch.server.negotiate import MEDIA_TYPES, choose_format
 from retouch.server.tasks import (
+    FILL_KEYWORDS,
     declared_pixels,
     edit_fields,
     parse_options,
@@ -224,6 +225,8 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
                         le=field["maximum"],
                         description={
                             "dilate": "grow the mask by this many pixels",
+                            "grow_halo": "then grow it up to this many pixels over the "
+                            "object's anti-aliased edge, glow or halo (0: off)",
                             "seed": "random seed",
                         }.get(name, name),
                     ),
@@ -262,7 +265,7 @@ def _add_task(router: APIRouter, engine: Engine, spec: TaskSpec) -> None:
         fmt = _output(fields["format"], fields["accept"])
         options = parse_options(fields["options"])
         options.update({name: fields[name] for name in spec.promoted})
-        fill = {"dilate_px": fields["dilate"], "seed": fields["seed"]} if fill_names else None
+        fill = {FILL_KEYWORDS[n]: fields[n] for n in fill_names} if fill_names else None
         image = await fields["image"].read()
         mask = await fields["mask"].read() if "mask" in fields else None
         uploads = (image,) if mask is None else (image, mask)

@@ -23,6 +23,7 @@ from retouch.server.engine import Engine
 from retouch.server.errors import UploadError
 
 __all__ = [
+    "FILL_KEYWORDS",
     "LIMIT_HINT",
     "declared_pixels",
     "parse_options",
@@ -33,15 +34,22 @@ __all__ = [
 # What a 413 for a too-large image advises: the server's own flag, not the CLI's.
 LIMIT_HINT = "the server's limit is set with `retouch serve --max-pixels`"
 
+# The erase keyword each of erase's form fields (``edit_fields``) sets.
+FILL_KEYWORDS = {"dilate": "dilate_px", "grow_halo": "grow_halo", "seed": "seed"}
+
 
 def edit_fields(spec: TaskSpec) -> dict[str, dict[str, Any]]:
-    """The form fields an edit task takes besides the method's options (erase's fill)."""
+    """The form fields an edit task takes besides the method's options (erase's fill).
+
+    Each field is the ``erase`` keyword named in ``FILL_KEYWORDS``.
+    """
     if spec.name != "inpaint":
         return {}
-    from retouch.inpaint.base import MAX_DILATE_PX, MAX_SEED
+    from retouch.inpaint.base import MAX_DILATE_PX, MAX_HALO_PX, MAX_SEED
 
     return {
         "dilate": {"type": "integer", "minimum": 0, "maximum": MAX_DILATE_PX, "default": 0},
+        "grow_halo": {"type": "integer", "minimum": 0, "maximum": MAX_HALO_PX, "default": 0},
         "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "default": 0},
     }
 
@@ -140,7 +148,7 @@ def run_task(
 
     A segment task answers its 0/255 mask (or, with ``soft``, the soft output as
     8-bit); an edit task the image with what ``mask`` marks changed, every other
-    pixel unchanged (``fill``: erase's ``dilate_px`` and ``seed``); a transform the
+    pixel unchanged (``fill``: erase's ``dilate_px``, ``grow_halo`` and ``seed``); a transform the
     image it makes. Alpha, ICC profile and EXIF are kept where ``fmt`` holds them.
     """
     model = engine.method(spec.name, method, **options)
