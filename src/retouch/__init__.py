@@ -33,8 +33,10 @@ __all__ = [
     "OutputError",
     "RetouchError",
     "WeightsMismatchError",
+    "batch",
     "create",
     "erase",
+    "line_art",
     "list_methods",
     "read_image",
     "read_mask",
@@ -59,6 +61,44 @@ def erase(image: np.ndarray, mask: np.ndarray, *, method: str | None = None, **o
     from retouch.inpaint import erase as _erase
 
     return _erase(image, mask, method=method, **options)
+
+
+def batch(task: str, inputs: str, outputs: str, *, client: Any = None, **options: Any):
+    """Run ``task`` on every photo in the folder ``inputs`` with Dask; see
+    ``retouch.distributed.api.batch``.
+
+    ``inputs``, ``outputs`` (and ``mask=``): folders, as paths or fsspec URLs. ``client``:
+    a ``distributed.Client`` to run on; None starts a local cluster (``workers=N``) and
+    stops it afterwards. Options: ``method``, ``mask``, ``resume``, ``retries``,
+    ``progress``, ``quality``, ``dilate``, ``seed``, ``soft``, ... and the method's own.
+    Returns a ``BatchSummary`` (done, skipped, failed, manifest). Needs the ``batch``
+    extra (``pip install 'retouch[batch]'``).
+
+    >>> retouch.batch("erase", "in/", "out/", mask="masks/", method="telea")  # doctest: +SKIP
+    """
+    from retouch.distributed.api import batch as _batch
+
+    return _batch(task, inputs, outputs, client=client, **options)
+
+
+def line_art(image: np.ndarray, *, method: str | None = None, **options: Any) -> np.ndarray:
+    """Line art of ``image`` (H x W x 3 uint8 RGB): black lines on white, H x W x 3 uint8
+    RGB at the input's resolution. ``method``: ``portrait`` (default), ``hed`` or ``xdog``
+    (``retouch methods lineart``); ``options`` as in ``create`` (``thickness``, ``detail``,
+    ``keep_background``, ...). To draw many photos, ``create("lineart", ...)`` once.
+    """
+    return create("lineart", method, **options)(image)
+
+
+def _cartoon(image: np.ndarray, *, method: str | None = None, **options: Any) -> np.ndarray:
+    """A cartoon of ``image`` (H x W x 3 uint8 RGB): flat colours with the portrait lines
+    on top, H x W x 3 uint8 RGB. Options: ``colors`` (K), ``seed``, ``smoothing``,
+    ``lines``, ``thickness``, ``keep_background`` (``retouch methods cartoon``).
+    """
+    return create("cartoon", method, **options)(image)
+
+
+cartoon = _cartoon  # once retouch.cartoon (the package) is imported, it is callable too
 
 
 def _segment(

@@ -73,6 +73,11 @@ def add_io_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="allow writing over an input file (off: refused)"
     )
+    add_encoding_arguments(p)
+
+
+def add_encoding_arguments(p: argparse.ArgumentParser) -> None:
+    """--quality and --max-pixels."""
     p.add_argument(
         "--quality",
         type=bounded_int(1, 100),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import platform
 import sys
 from pathlib import Path
@@ -61,6 +62,18 @@ def add_parser(sub) -> None:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--json", type=Path, default=None)
     g.add_argument("--keep", type=Path, default=None, help="copy the result and mask here")
+    h = tasks.add_parser(
+        "halo",
+        help="rough masks: erase with and without grow_halo on pasted people",
+        description="People of person/dev pasted with a soft edge onto inpaint/dev photos "
+        "(seeded); a rough mask (alpha >= 0.5) and a generous one (+4 px) filled with "
+        "grow_halo N or a plain dilation; per setting: halo left, ghost, PSNR, far changes, s.",
+    )
+    h.add_argument("--data", type=Path, default=Path("../shared/data"))
+    h.add_argument("--count", type=int, default=12, help="composites (default 12)")
+    h.add_argument("--seed", type=int, default=0)
+    h.add_argument("--json", type=Path, default=None)
+    h.add_argument("--sheet", type=Path, default=Path("bench_halo.png"))
     s = tasks.add_parser(
         "segment",
         help="milliseconds per photo of the person, face and skin methods",
@@ -76,10 +89,104 @@ def add_parser(sub) -> None:
     s.add_argument("--megapixels", type=float, default=1.0)
     s.add_argument("--repeat", type=int, default=5)
     s.add_argument("--json", type=Path, default=None)
+    _add_batch_parser(tasks)
+    _add_lineart_parser(tasks)
+
+
+def _add_batch_parser(tasks) -> None:
+    b = tasks.add_parser(
+        "batch",
+        help="photos/s of retouch batch on 1 and 2 workers, and its overhead per photo",
+        description="Erase strokes from N photos of about 1 MP made from the bundled sample: "
+        "with the plain single-process command, then with retouch batch on a local cluster "
+        "of 1 and of 2 workers (needs the batch extra). Run on an idle machine.",
+    )
+    b.add_argument("--count", type=int, default=200, metavar="N", help="photos (default 200)")
+    b.add_argument("--megapixels", type=float, default=1.0, help="size of each (default 1)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the photos and masks")
+    b.add_argument("--method", choices=["telea", "ns", "patchmatch"], default="telea")
+    b.add_argument("--json", type=Path, default=None, help="write the numbers to this file")
+    b.add_argument("--keep", type=Path, default=None, help="copy the photos and results here")
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"inpaint": _inpaint, "large": _large, "segment": _segment}[args.bench_task](args)
+    runners = {"inpaint": _inpaint, "large": _large, "segment": _segment, "batch": _batch}
+    runners["halo"] = _halo
+    runners["lineart"] = _lineart
+    return runners[args.bench_task](args)
+
+
+def _halo(args: argparse.Namespace) -> int:
+    from retouch.bench import halo
+
+    bar = tqdm(total=args.count, desc="bench halo", unit="photo", file=sys.stderr)
+    rows = halo.run(
+        args.data / "person" / "dev",
+        args.data / "inpaint" / "dev" / "images",
+        count=args.count,
+        seed=args.seed,
+        sheet=args.sheet,
+        progress=lambda done, total: bar.update(done - bar.n),
+    )
+    bar.close()
+    summary = halo.summarise(rows)
+    print(halo.format_table(summary))
+    print(f"contact sheet: {args.sheet}")
+    if args.json:
+        meta = {"argv": sys.argv, "count": args.count, "seed": args.seed}
+        args.json.write_text(json.dumps(halo.as_json(rows, summary, meta), indent=1))
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from retouch.bench import batch
+    from retouch.distributed.cluster import require_dask
+
+    require_dask()  # imported first: it sets up its loggers on import
+    if not args.verbose:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    result = batch.run(
+        count=args.count,
+        megapixels=args.megapixels,
+        seed=args.seed,
+        method=args.method,
+        keep=args.keep,
+    )
+    print(batch.format_report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+def _add_lineart_parser(tasks) -> None:
+    p = tasks.add_parser(
+        "lineart",
+        help="s/MP of every line-art method and the cartoon, stray ink, contact sheet",
+        description="Every line-art method and the cartoon on the portraits and people "
+        "photos: seconds per MP, the share of ink farther than 5 px outside the person "
+        "mask, and a contact sheet (photo, xdog, hed, portrait, cartoon).",
+    )
+    p.add_argument("--data", type=Path, default=Path("../shared/data"))
+    p.add_argument("--json", type=Path, default=None, help="write every number to this file")
+    p.add_argument("--sheet", type=Path, default=Path("bench_lineart.png"))
+
+
+def _lineart(args: argparse.Namespace) -> int:
+    from retouch.bench import lineart
+    from retouch.core.io import write_image
+
+    paths = lineart.photos([args.data / "portraits", args.data / "people"])
+    bar = tqdm(total=len(paths), desc="bench lineart", unit="photo", file=sys.stderr)
+    rows, sheet = lineart.run(paths, progress=lambda: bar.update())
+    bar.close()
+    summary = lineart.summarise(rows)
+    print(lineart.format_table(summary))
+    write_image(args.sheet, lineart.sheet_image(sheet))
+    print(f"contact sheet: {args.sheet}")
+    if args.json:
+        meta = {"machine": platform.processor() or platform.machine()}
+        args.json.write_text(json.dumps({"rows": rows, "summary": summary, **meta}, indent=1))
+    return 0
 
 
 def _segment(args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 Each task's command (``erase``, ``person``, ...) is built from its record
 (``core.tasks``) by ``cli.task_cli``: declaring a task is all it takes to add one.
 Every other subcommand lives in its own module of this package with two functions,
-``add_parser(subparsers)`` and ``run(args) -> int``, listed in TOOLS. Errors that
+``add_parser(subparsers)`` and ``run(args) -> int``, listed in TOOLS (its subcommand
+is the module's ``COMMAND`` where it sets one: ``batch_dask`` adds ``batch``). Errors that
 retouch raises on purpose, and bad command-line values, are printed as one line on
 stderr with exit code 2; Ctrl-C stops the work promptly with exit code 130.
 """
@@ -23,7 +24,7 @@ from retouch.core.cancel import Cancelled
 from retouch.core.errors import RetouchError
 from retouch.core.tasks import all_tasks
 
-TOOLS = ("methods", "models", "eval", "bench", "train", "serve")
+TOOLS = ("methods", "batch_dask", "models", "eval", "bench", "train", "serve")
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -47,18 +48,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     runners: dict[str, Callable[[argparse.Namespace], int]] = {}
     for name in TOOLS[:1]:
-        runners[name] = _add_tool(sub, name)
+        runners.update(_add_tool(sub, name))
     for spec in all_tasks():
         runners[spec.verb] = add_task_parser(sub, spec)
     for name in TOOLS[1:]:
-        runners[name] = _add_tool(sub, name)
+        runners.update(_add_tool(sub, name))
     return parser, runners
 
 
-def _add_tool(sub, name: str) -> Callable[[argparse.Namespace], int]:
+def _add_tool(sub, name: str) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Add tool ``name``'s subcommand: ``module.COMMAND`` where the module sets one."""
     module = importlib.import_module(f"retouch.cli.{name}")
     module.add_parser(sub)
-    return module.run
+    return {getattr(module, "COMMAND", name): module.run}
 
 
 def main(argv: list[str] | None = None) -> int:

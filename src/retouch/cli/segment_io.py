@@ -11,18 +11,13 @@ and hair stay smooth.
 from __future__ import annotations
 
 import argparse
-import logging
-
-import numpy as np
 
 from retouch.cli.batch import Job, plan_jobs, run_jobs
-from retouch.cli.task_cli import method_options
+from retouch.cli.task_cli import method_options, photo_settings
 from retouch.core.errors import InputError
-from retouch.core.io import load_image, write_image, write_mask
 from retouch.core.registry import create
 from retouch.core.tasks import TaskSpec
-
-log = logging.getLogger("retouch.cli")
+from retouch.photo import process_photo
 
 _ALPHA = (".png", ".webp", ".tif", ".tiff")
 
@@ -48,17 +43,12 @@ def add_segment_arguments(p: argparse.ArgumentParser, spec: TaskSpec) -> None:
     )
 
 
-def _to_8bit(soft: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(soft * 255.0), 0, 255).astype(np.uint8)
-
-
 def run_segment(args: argparse.Namespace, *, spec: TaskSpec) -> int:
     """Run the task's method on every input and write masks, soft maps or overlays."""
-    from retouch.segment.refine import overlay
-
     method = create(spec.name, args.method, **method_options(args, spec))
     if args.cutout and args.output.suffix and args.output.suffix.lower() not in _ALPHA:
         raise InputError(f"--cutout needs an output that keeps transparency: {', '.join(_ALPHA)}")
+    settings = photo_settings(args)
     jobs = plan_jobs(
         args.inputs,
         args.output,
@@ -70,26 +60,6 @@ def run_segment(args: argparse.Namespace, *, spec: TaskSpec) -> int:
         raise InputError(f"--cutout needs an output that keeps transparency: {', '.join(_ALPHA)}")
 
     def work(job: Job) -> None:
-        loaded = load_image(job.source, pixel_limit=args.max_pixels)
-        if args.soft or args.cutout:
-            soft = method.soft(loaded.rgb)
-            mask = _to_8bit(soft)
-        else:
-            mask = np.asarray(method(loaded.rgb), np.uint8)
-        if not mask.any():
-            log.warning("%s: no %s found; the mask is empty", job.source, spec.verb)
-        if args.overlay:
-            write_image(job.target, overlay(loaded.rgb, mask), quality=args.quality)
-        elif args.cutout:
-            write_image(
-                job.target,
-                loaded.rgb,
-                alpha=mask,
-                quality=args.quality,
-                icc_profile=loaded.icc_profile,
-                exif=loaded.exif,
-            )
-        else:
-            write_mask(job.target, mask)
+        process_photo(spec, method, job.source, job.target, settings)
 
     return run_jobs(jobs, work, desc=spec.verb).exit_code()

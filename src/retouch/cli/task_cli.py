@@ -7,7 +7,7 @@ What else a command takes follows from what the task takes and returns:
 
 - a segmenter (image -> mask): ``--overlay``, ``--cutout``, ``--soft``;
 - an edit (image + mask -> image): ``--mask``, ``--resize-mask`` and, for erase, the
-  fill's own ``--dilate``, ``--seed`` and ``--source``;
+  fill's own ``--dilate``, ``--grow-halo``, ``--seed`` and ``--source``;
 - a transform (image -> image): nothing more.
 """
 
@@ -16,24 +16,46 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from retouch.cli.batch import add_io_arguments, add_option_argument
 from retouch.core.registry import get, list_methods
 from retouch.core.tasks import TaskSpec
+from retouch.photo import PhotoSettings
 
-__all__ = ["add_task_parser"]
+__all__ = ["add_task_arguments", "add_task_parser", "method_options", "photo_settings"]
 
 
 def add_task_parser(sub, spec: TaskSpec) -> Callable[[argparse.Namespace], int]:
     """Add ``retouch {spec.verb}`` to ``sub``; returns the function that runs it."""
+    p = sub.add_parser(spec.verb, help=spec.summary, description=task_description(spec))
+    add_io_arguments(p)
+    add_task_arguments(p, spec)
+    if spec.kind == "segment":
+        from retouch.cli.segment_io import run_segment as run
+    elif spec.kind == "edit":
+        from retouch.cli.erase import run_edit as run
+    else:
+        from retouch.cli.transform import run_transform as run
+    return partial(run, spec=spec)
+
+
+def task_description(spec: TaskSpec) -> str:
+    """The task's description and its default method's summary, for ``--help``."""
     default = get(spec.name)
     description = spec.description or spec.summary[:1].upper() + spec.summary[1:] + "."
-    p = sub.add_parser(
-        spec.verb,
-        help=spec.summary,
-        description=f"{description} The default method, {default.name}, is: {default.summary}.",
-    )
-    add_io_arguments(p)
+    return f"{description} The default method, {default.name}, is: {default.summary}."
+
+
+def add_task_arguments(
+    p: argparse.ArgumentParser, spec: TaskSpec, *, path_type: type = Path
+) -> None:
+    """What every command of task ``spec`` takes besides its inputs and output.
+
+    ``--method``, the promoted flags, the kind's own (``--mask``, ``--soft``, ...) and
+    ``-O``; ``path_type`` is what mask paths are parsed as (``str`` for URLs).
+    """
+    default = get(spec.name)
     p.add_argument(
         "--method",
         choices=[m.name for m in list_methods(spec.name)],
@@ -50,21 +72,18 @@ def add_task_parser(sub, spec: TaskSpec) -> Callable[[argparse.Namespace], int]:
             help=f"{name} of the method (default: %(default)s)",
         )
     if spec.kind == "segment":
-        from retouch.cli.segment_io import add_segment_arguments, run_segment
+        from retouch.cli.segment_io import add_segment_arguments
 
         add_segment_arguments(p, spec)
-        run = run_segment
     elif spec.kind == "edit":
-        from retouch.cli.erase import add_edit_arguments, run_edit
+        from retouch.cli.erase import add_edit_arguments
 
-        add_edit_arguments(p, spec)
-        run = run_edit
+        add_edit_arguments(p, spec, path_type=path_type)
     else:
-        from retouch.cli.transform import run_transform
+        from retouch.cli.transform import add_transform_arguments
 
-        run = run_transform
+        add_transform_arguments(p, spec)
     add_option_argument(p, "a method option, e.g. -O threshold=0.6 (repeatable)")
-    return partial(run, spec=spec)
 
 
 def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
@@ -77,3 +96,11 @@ def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
         if name in accepted:
             options.setdefault(name, getattr(args, f"promoted_{name}"))
     return options
+
+
+def photo_settings(args: argparse.Namespace) -> PhotoSettings:
+    """The per-photo settings a task command was given (flags it lacks keep defaults)."""
+    defaults = PhotoSettings()
+    names = ("dilate", "grow_halo", "seed", "soft", "overlay", "cutout", "resize_mask")
+    values = {name: getattr(args, name, getattr(defaults, name)) for name in names}
+    return PhotoSettings(quality=args.quality, max_pixels=args.max_pixels, **values)
