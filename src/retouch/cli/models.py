@@ -3,11 +3,13 @@
 retouch models                 # name, status, sha256, file, source; licence
 retouch models --json          # the records as JSON, each with its status and path
 retouch models --check         # exit 1 when a file is missing or its sha256 differs
+retouch models build hed       # make a model file that is converted here (HED's ONNX)
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 
@@ -19,6 +21,10 @@ from retouch.core.weights import (
     record_beside,
     status,
 )
+
+# Model files made on this machine from a package's weights: name -> "module:function"
+# (the function takes no argument and returns the path it wrote).
+BUILDERS = {"hed": "retouch.lineart.hed_build:build_hed"}
 
 
 def add_parser(sub) -> None:
@@ -32,6 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--check", action="store_true", help="exit 1 if any file is missing or mismatched"
     )
+    p.add_argument("action", nargs="?", choices=("build",), help="build: make a model file")
+    p.add_argument("name", nargs="?", choices=sorted(BUILDERS), help="the model file to build")
 
 
 def _rows() -> list[dict]:
@@ -64,7 +72,19 @@ def _print_table(rows: list[dict]) -> None:
             print(f"{'':<{width}}  -> provide it with: {r['command']}{where}")
 
 
+def build(name: str | None) -> int:
+    """Make model file ``name`` (see BUILDERS) and print where it went."""
+    if name is None:
+        raise SystemExit(f"retouch models build: name one of: {', '.join(sorted(BUILDERS))}")
+    module, function = BUILDERS[name].split(":")
+    path = getattr(importlib.import_module(module), function)()
+    print(f"{name}: wrote {path} and its record {path.with_suffix('.json')}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "build":
+        return build(args.name)
     rows = _rows()
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -44,6 +44,8 @@ BUILTIN_TASKS: dict[str, str] = {
     "person": "retouch.segment.person",
     "face": "retouch.segment.face",
     "skin": "retouch.segment.skin",
+    "lineart": "retouch.lineart",
+    "cartoon": "retouch.cartoon",
 }
 
 Input = Literal["image", "mask"]
