@@ -169,3 +169,24 @@ def test_ring_blur_matches_the_full_resolution_masked_blur(rng):
     fast = _ring_blur(values, ring, 8.0)[ring]
     assert np.abs(fast - full).max() < 0.1 * np.abs(full).max()
     assert np.abs(fast - full).mean() < 0.02 * np.abs(full).max()
+
+
+def test_blend_piece_by_piece_matches_the_whole_hole_at_once(rng, monkeypatch):
+    """Thin strokes far apart are blended over their own boxes (cheap on a large photo);
+    inside each, the membrane depends only on that stroke's border, so the result is the
+    one solving over the whole box gives."""
+    import retouch.inpaint.patchmatch.finish as finish
+
+    img = rng.normal(100, 3, (200, 260, 3)).astype(np.float32)
+    hole = np.zeros((200, 260), bool)
+    hole[20:40, 20:120] = hole[150:175, 140:240] = True
+    img[20:40, 20:120] += 25  # one stroke too bright, the other too dark
+    img[150:175, 140:240] -= 15
+    monkeypatch.setattr(finish, "PIECES_SHARE", 0.0)  # never piece by piece
+    whole = blend_border(img, hole)
+    monkeypatch.setattr(finish, "PIECES_SHARE", 10.0)  # always, when there are pieces
+    pieces = blend_border(img, hole)
+    assert np.abs(pieces - whole).max() < 1.0  # levels of 255; a seam is 15-25 here
+    assert abs(float(pieces[20:40, 20:120].mean()) - 100) < 3  # both strokes corrected
+    assert abs(float(pieces[150:175, 140:240].mean()) - 100) < 3
+    assert np.array_equal(pieces[~hole], img[~hole])

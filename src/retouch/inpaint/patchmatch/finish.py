@@ -24,6 +24,7 @@ __all__ = ["blend_border", "restore_grain"]
 GRAIN_SIGMA = 1.0  # the Gaussian blur that separates grain (the residual) from the picture
 RING_PX = 8  # width of the ring of known pixels whose grain the fill is made to match
 MAX_GAIN = 3.0  # at most this gain on real grain (a strong edge is not grain)
+PIECES_SHARE = 0.7  # blend piece by piece when their boxes cover less than this of the whole
 GAIN_STEPS = 12  # bisection steps for the grain's gain (2^-12 of its range)
 BORDER_SIGMA = 2.0  # the bands on each side of the border whose means are compared
 ALONG_SIGMA = 8.0  # the offsets are smoothed along the border over this many pixels
@@ -83,9 +84,11 @@ def restore_grain(
     else:
         layer[ys, xs] = rng.standard_normal((ys.size, image.shape[2])).astype(np.float32)
     inner = _inner(hole)
-    target = strength * _robust_sigma(_luma(residual)[_ring(hole)])
+    fine = _luma(residual)  # = the highpass of the luma: both are linear
+    target = strength * _robust_sigma(fine[_ring(hole)])
     top = MAX_GAIN if sources is not None else np.inf  # real grain is on the picture's scale
-    gain = _gain(_luma(_highpass(out))[inner], _luma(_highpass(layer))[inner], target, top)
+    grain = _highpass(_luma(layer)[..., None])[..., 0]  # one channel: luma first
+    gain = _gain(fine[inner], grain[inner], target, top)  # ``out`` is still ``image``
     out[hole] += gain * layer[hole]
     return out
 
@@ -148,25 +151,61 @@ def blend_border(
     out = image.copy()
     if not hole.any() or hole.all():
         return out
-    y0, x0, y1, x1 = _box(hole, int(3 * max(BORDER_SIGMA, ALONG_SIGMA)) + radius + 2)
-    img, hl = image[y0:y1, x0:x1], hole[y0:y1, x0:x1]
-    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    ring = (cv2.dilate(hl.astype(np.uint8), cross) > 0) & ~hl
-    if sources is None:
-        diff = _masked_blur(img, ~hl, BORDER_SIGMA) - _masked_blur(img, hl, BORDER_SIGMA)
-    else:
+    src = None
+    if sources is not None:
         src = np.asarray(sources)
         if src.shape != (np.count_nonzero(hole), 2):
             raise ValueError(f"sources must be one (y, x) per hole pixel, got {src.shape}")
+    margin = int(3 * max(BORDER_SIGMA, ALONG_SIGMA)) + radius + 2
+    for box, part, part_src in _parts(hole, src, margin):
+        _blend_box(image, out, hole, box, part, part_src, radius)
+    return out
+
+
+def _parts(hole: np.ndarray, src: np.ndarray | None, margin: int):
+    """(box, hole part in the box, its sources) for each connected piece of ``hole``
+    when their boxes (with ``margin``) cover less than the whole hole's box (thin strokes
+    across a large photo), else the whole hole once. Inside a piece the membrane only
+    depends on that piece's border, so solving piece by piece changes nothing but the
+    area solved over."""
+    whole = _box(hole, margin)
+    area = (whole[2] - whole[0]) * (whole[3] - whole[1])
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    h, w = hole.shape
+    boxes = [
+        (max(0, y - margin), max(0, x - margin), min(h, y + bh + margin), min(w, x + bw + margin))
+        for x, y, bw, bh in stats[1:, :4]
+    ]
+    if n <= 2 or sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes) >= PIECES_SHARE * area:
+        yield whole, hole[whole[0] : whole[2], whole[1] : whole[3]], src
+        return
+    order = labels[hole]  # each hole pixel's piece, in np.nonzero(hole) order
+    by_piece = np.argsort(order, kind="stable")  # keeps that order within each piece
+    ends = np.cumsum(stats[1:, cv2.CC_STAT_AREA])
+    for k, (y0, x0, y1, x1) in enumerate(boxes, start=1):
+        part = labels[y0:y1, x0:x1] == k
+        mine = by_piece[ends[k - 1] - stats[k, cv2.CC_STAT_AREA] : ends[k - 1]]
+        yield (y0, x0, y1, x1), part, None if src is None else src[mine]
+
+
+def _blend_box(image, out, hole, box, part, src, radius) -> None:
+    """``blend_border`` for the hole pixels ``part`` (bool, the size of ``box``)."""
+    y0, x0, y1, x1 = box
+    img = image[y0:y1, x0:x1]
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    ring = (cv2.dilate(part.astype(np.uint8), cross) > 0) & ~part
+    if src is None:
+        known = ~hole[y0:y1, x0:x1]
+        diff = _masked_blur(img, known, BORDER_SIGMA) - _masked_blur(img, part, BORDER_SIGMA)
+    else:
         diff = np.zeros_like(img)
-        diff[ring] = img[ring] - _copied_onto(image, hl, ring, src, radius)
+        diff[ring] = img[ring] - _copied_onto(image, part, ring, src, radius)
     at = np.nonzero(ring)
     step = diff[at]
     step[np.abs(step).max(axis=1) > MAX_STEP] = 0  # leave the fill as it is there
     diff[at] = step
     offset = _membrane(_ring_blur(diff, ring, ALONG_SIGMA), ring)
-    out[y0:y1, x0:x1][hl] += offset[hl]
-    return out
+    out[y0:y1, x0:x1][part] += offset[part]
 
 
 def _copied_onto(image, hole, ring, sources, radius):
