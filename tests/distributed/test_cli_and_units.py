@@ -192,3 +192,16 @@ def test_fsspec_urls_in_and_out_match_the_local_run(tmp_path, dask_extra):
         f"memory://retouch-test/in/{p.name}" for p in inputs
     ]
     assert not [p for p in remote if p.endswith(".part")]  # uploads moved into place
+
+
+def test_dashboard_prints_its_address_on_127_0_0_1(tmp_path, capsys, dask_extra):
+    from tests.conftest import need_module
+
+    need_module("bokeh", "Dask draws its dashboard with bokeh: pip install -e '.[batch]'")
+    inputs = photos(tmp_path / "in", 1)
+    args = ["batch", "erase", str(tmp_path / "in"), "-o", str(tmp_path / "out")]
+    code = main([*args, "--mask", str(masks(tmp_path / "m", inputs)), "--method", "telea",
+                 "--workers", "1", "--dashboard"])  # fmt: skip
+    assert code == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if "dashboard" in x)
+    assert "http://127.0.0.1:" in line, line
