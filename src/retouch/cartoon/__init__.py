@@ -8,22 +8,11 @@ callable and calls that function (as ``retouch.segment``).
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
-
 from retouch.cartoon import flat  # noqa: F401  (registers the methods)
+from retouch.core.modules import make_callable
 from retouch.core.tasks import TaskSpec, declare_task
 
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from retouch import _cartoon
-
-        return _cartoon(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, "_cartoon")
 
 declare_task(
     TaskSpec(

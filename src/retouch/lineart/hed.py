@@ -16,9 +16,10 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image, fit_long_side
+from retouch.core.onnx import open_session
 from retouch.core.options import Range
 from retouch.core.registry import register
-from retouch.core.weights import MissingModelError, WeightsRecord, register_weights, resolve
+from retouch.core.weights import WeightsRecord, register_weights
 
 __all__ = ["HED_WEIGHTS", "HedLines", "hed_edges", "load_hed"]
 
@@ -56,16 +57,7 @@ _lock = threading.Lock()
 def load_hed() -> object:
     """The onnxruntime session of HED. MissingModelError naming ``retouch models build hed``
     when the ONNX file is absent (the export needs torch once; inference never does)."""
-    path, _ = resolve(HED_WEIGHTS)
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:
-        raise MissingModelError(
-            "onnxruntime is not installed: pip install -e '.[segment]'"
-        ) from exc
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    return open_session(HED_WEIGHTS)[0]
 
 
 def hed_edges(image: np.ndarray, *, long_side: int = 384) -> np.ndarray:

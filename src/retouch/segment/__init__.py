@@ -8,16 +8,6 @@ or not a submodule was imported first.
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
+from retouch.core.modules import make_callable
 
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from retouch import _segment
-
-        return _segment(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, "_segment")

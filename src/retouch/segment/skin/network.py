@@ -27,15 +27,14 @@ import numpy as np
 
 from retouch.core.arrays import check_image, fit_long_side
 from retouch.core.cancel import check_cancelled
+from retouch.core.onnx import open_session
 from retouch.core.options import Range
 from retouch.core.registry import register
 from retouch.core.weights import (
-    MissingModelError,
     WeightsRecord,
     find_weights,
     install_path,
     register_weights,
-    resolve,
 )
 from retouch.segment.face.detect import FACE_DETECTORS
 from retouch.segment.refine import guided_upsample
@@ -61,17 +60,7 @@ def load_network(name: str) -> tuple[object, WeightsRecord]:
     """(onnxruntime session, weights record) for ``name`` (e.g. ``u2netp_skin``), checked
     against the record's sha256. Raises MissingModelError naming the command that
     provides it."""
-    path, record = resolve(name)
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:
-        raise MissingModelError(
-            "onnxruntime is not installed: pip install -e '.[segment]'"
-        ) from exc
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    return session, record
+    return open_session(name)
 
 
 def _run(session, images: list[np.ndarray]) -> list[np.ndarray]:
