@@ -42,3 +42,15 @@ def test_bench_inpaint_prints_table_and_writes_json_and_sheet(tmp_path, capsys):
         assert row["seam"] >= 0 and row["grain"] >= 0  # a finite number in every row
     stats = data["summary"]["20-30%"]["patchmatch"]
     assert {"psnr_hole", "ssim_all", "perceptual", "seam", "grain", "s_per_mp"} <= set(stats)
+
+
+def test_bench_counts_below_one_are_one_line_and_exit_2(capsys):
+    for tool in ("halo", "batch"):
+        for count in ("0", "-1", "many"):
+            try:
+                code = main(["bench", tool, "--count", count])
+            except SystemExit as exc:  # argparse's own exit, as the CLI sees it
+                code = exc.code
+            assert code == 2, (tool, count)
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and "--count" in err[0] and "Traceback" not in err[0], err

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from retouch.cli.batch import bounded_int
 from retouch.core.registry import list_methods
 from retouch.core.tasks import all_tasks
 
@@ -70,7 +71,9 @@ def add_parser(sub) -> None:
         "grow_halo N or a plain dilation; per setting: halo left, ghost, PSNR, far changes, s.",
     )
     h.add_argument("--data", type=Path, default=Path("../shared/data"))
-    h.add_argument("--count", type=int, default=12, help="composites (default 12)")
+    h.add_argument(
+        "--count", type=bounded_int(1, 10_000), default=12, help="composites (default 12)"
+    )
     h.add_argument("--seed", type=int, default=0)
     h.add_argument("--json", type=Path, default=None)
     h.add_argument("--sheet", type=Path, default=Path("bench_halo.png"))
@@ -101,7 +104,13 @@ def _add_batch_parser(tasks) -> None:
         "with the plain single-process command, then with retouch batch on a local cluster "
         "of 1 and of 2 workers (needs the batch extra). Run on an idle machine.",
     )
-    b.add_argument("--count", type=int, default=200, metavar="N", help="photos (default 200)")
+    b.add_argument(
+        "--count",
+        type=bounded_int(1, 1_000_000),
+        default=200,
+        metavar="N",
+        help="photos (default 200)",
+    )
     b.add_argument("--megapixels", type=float, default=1.0, help="size of each (default 1)")
     b.add_argument("--seed", type=int, default=0, help="seed of the photos and masks")
     b.add_argument("--method", choices=["telea", "ns", "patchmatch"], default="telea")
