@@ -22,6 +22,7 @@ import numpy as np
 from retouch.core.cancel import check_cancelled
 from retouch.core.errors import InputError
 from retouch.inpaint.patchmatch import _kernels as K
+from retouch.inpaint.patchmatch.structure import structure_guide
 
 __all__ = ["PatchMatchSettings", "complete", "complete_with_sources"]
 
@@ -48,6 +49,8 @@ class PatchMatchSettings:
     fine_radius: int = 32  # random-search radius below the coarsest level (0: whole image)
     min_size: int = 140  # the coarsest level keeps at least this many pixels on its short side
     init: str = "peel"  # the coarsest level's first fill: "peel" (onion peel) or "diffuse"
+    guide: float = 0.3  # weight of the smooth guide in the coarsest patch distance (0: none)
+    lines: bool = True  # the guide continues straight edges across the hole
     seed: int = 0
 
 
@@ -56,6 +59,7 @@ class _Level:
     img: np.ndarray  # padded float32 (H+2r, W+2r, C)
     hole: np.ndarray  # unpadded bool (H, W)
     source: np.ndarray  # unpadded bool (H, W): where source patches may be centred
+    guide: np.ndarray | None = None  # padded float32 (H+2r, W+2r, C): img's extra channels
 
 
 def complete(
@@ -99,9 +103,12 @@ def complete_with_sources(
         if nnf is None:
             if settings.init == "diffuse":
                 _diffuse_fill(level, r, seed)
-            else:
+            if settings.guide > 0:
+                _add_guide(level, r, settings.guide, settings.lines)
+            if settings.init != "diffuse":
                 _initial_fill(level, r, seed)
         nnf = _solve_level(level, nnf, r, n_em, settings, seed)
+        _drop_guide(level)
     out = image.copy()
     out[hole] = _unpad(levels[0].img, r)[hole]
     hy, hx = (a + r for a in np.nonzero(hole))
@@ -160,6 +167,29 @@ def _valid_centres(hole, source, r):
     return free & inside & source
 
 
+def _add_guide(level: _Level, r: int, weight: float, lines: bool) -> None:
+    """Append the structure guide (``structure.py``) to the level's channels, times
+    ``weight``: patch distances then compare it too, so the fill keeps to what the
+    surroundings predict and to the continued edges. The guide stays fixed in the hole
+    (copies and votes do not change it)."""
+    check_cancelled()
+    guide = structure_guide(_unpad(level.img, r), level.hole, lines=lines)
+    level.guide = _pad(guide * np.float32(weight), r)
+    level.img = np.ascontiguousarray(np.concatenate([level.img, level.guide], axis=2))
+
+
+def _drop_guide(level: _Level) -> None:
+    if level.guide is not None:
+        level.img = np.ascontiguousarray(level.img[..., : -level.guide.shape[2]])
+        level.guide = None
+
+
+def _keep_guide(level: _Level, ys: np.ndarray, xs: np.ndarray) -> None:
+    """Put the guide back at padded (ys, xs) after patches were copied or voted there."""
+    if level.guide is not None:
+        level.img[ys, xs, -level.guide.shape[2] :] = level.guide[ys, xs]
+
+
 def _initial_fill(level: _Level, r: int, seed: int) -> None:
     """Coarsest level: onion peel. Layer by layer from the hole's border inward, each
     pixel copies the centre of the source patch that best matches its known pixels."""
@@ -182,6 +212,7 @@ def _initial_fill(level: _Level, r: int, seed: int) -> None:
         args = (level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, PEEL_TRIES, radius)
         best = _run(K.peel_layer, *args, seed + layer)
         level.img[ty, tx] = level.img[best[:, 0], best[:, 1]]
+        _keep_guide(level, ty, tx)
         mny[ty, tx] = best[:, 0]
         mnx[ty, tx] = best[:, 1]
         known[ty, tx] = True
@@ -267,6 +298,7 @@ def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
     for k0, k1 in _pieces(hy.size, r):
         _run(K.vote, level.img, hy[k0:k1], hx[k0:k1], band, nny, nnx, weight, r, out[k0:k1])
     level.img[hy, hx] = out
+    _keep_guide(level, hy, hx)
 
 
 def _costs(img, ty, tx, nny, nnx, cost, r):
