@@ -32,6 +32,15 @@ if [[ ",$extras," == *,web,* ]] && [ ! -x /usr/bin/chromium ]; then
     echo "setup: browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2
   fi
 fi
+# Script and blackletter fonts for the lettering of `retouch synth tattoo` (Debian packages).
+fonts="fonts-dancingscript fonts-kaushanscript fonts-lobster fonts-blankenburg"
+if [ ! -d /usr/share/fonts/opentype/dancingscript ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq $fonts >/dev/null
+  else
+    echo "setup: tattoo lettering uses script fonts: sudo apt-get install $fonts" >&2
+  fi
+fi
 # torch (bench and train extras) is pinned to 2.13.0, the CPU build this machine's registry serves.
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
 if [[ ",$extras," == *,segment,* ]]; then

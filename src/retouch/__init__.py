@@ -35,11 +35,13 @@ __all__ = [
     "WeightsMismatchError",
     "batch",
     "create",
+    "detect_tattoos",
     "erase",
     "line_art",
     "list_methods",
     "read_image",
     "read_mask",
+    "remove_tattoos",
     "segment",
     "write_image",
     "write_mask",
@@ -88,6 +90,30 @@ def line_art(image: np.ndarray, *, method: str | None = None, **options: Any) ->
     ``keep_background``, ...). To draw many photos, ``create("lineart", ...)`` once.
     """
     return create("lineart", method, **options)(image)
+
+
+def remove_tattoos(
+    image: np.ndarray,
+    *,
+    method: str | None = None,
+    mask: np.ndarray | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """``image`` (H x W x 3 uint8 RGB) with its tattoos removed: H x W x 3 uint8 RGB at
+    the input's resolution; only the tattoo's pixels change. ``mask``: H x W uint8
+    (255 = remove), a hand-drawn mask used instead of the detection. ``method``:
+    ``classical-fill`` (default; ``retouch methods tattoo``); ``options`` as in
+    ``create``. To clean many photos, ``create("tattoo", ...)`` once.
+    """
+    return create("tattoo", method, **options)(image, mask)
+
+
+def detect_tattoos(image: np.ndarray, *, method: str | None = None, **options: Any) -> np.ndarray:
+    """The tattoo mask of ``image`` (H x W x 3 uint8 RGB): H x W uint8, 255 = tattoo ink
+    (grown slightly, as the removal fills it). ``method`` and ``options`` as in
+    ``remove_tattoos``.
+    """
+    return create("tattoo", method, **options).detect(image)
 
 
 def _cartoon(image: np.ndarray, *, method: str | None = None, **options: Any) -> np.ndarray:

@@ -84,6 +84,8 @@ def process_photo(
     mask: Path | None = None,
     source_mask: Path | None = None,
     progress: Progress | None = None,
+    mask_target: Path | None = None,
+    mask_only: bool = False,
 ) -> None:
     """Run ``method`` of task ``spec`` on the photo file ``source``; write ``target``.
 
@@ -96,6 +98,9 @@ def process_photo(
     mask : for an edit task, the mask file of this photo (255 = change).
     source_mask : for erase, a mask of where fill material may come from.
     progress : for erase, called ``(done, total)`` per hole.
+    mask_target : for a task that detects its mask (``spec.detects``), where to write
+        the mask it used (0/255 PNG), besides the result.
+    mask_only : for such a task, write the mask to ``target`` instead of the result.
 
     Returns
     -------
@@ -105,6 +110,8 @@ def process_photo(
     loaded = load_image(source, pixel_limit=settings.max_pixels)
     if spec.kind == "segment":
         _segment(spec, method, loaded, source, target, settings)
+    elif spec.kind == "edit" and spec.detects:
+        _detect_edit(spec, method, loaded, source, target, settings, mask, mask_target, mask_only)
     elif spec.kind == "edit":
         if mask is None:
             raise InputError(f"{source}: the {spec.verb} task needs a mask")
@@ -135,6 +142,35 @@ def _edit(
     else:
         result = method(loaded.rgb, mask)
     _write_like(target, result, loaded, settings)
+
+
+def _detect_edit(
+    spec: TaskSpec,
+    method: Method,
+    loaded: LoadedImage,
+    source: Path,
+    target: Path,
+    settings: PhotoSettings,
+    mask_path: Path | None,
+    mask_target: Path | None,
+    mask_only: bool,
+) -> None:
+    """An edit task that finds its own mask (tattoo): the user's mask, or the detected one;
+    written to ``mask_target`` if given; then the mask itself or the result to ``target``."""
+    if mask_path is None:
+        mask = np.asarray(method.detect(loaded.rgb), np.uint8)
+    else:
+        mask = mask_for(mask_path, loaded.rgb.shape[:2], settings)
+    if mask_target is not None:
+        write_mask(mask_target, mask)
+    if mask_only:
+        if not mask.any():
+            log.warning("%s: no %s found; the mask is empty", source, spec.detects)
+        write_mask(target, mask)
+    elif not mask.any():  # nothing found, or an empty mask given: the photo as it is
+        _write_unchanged(source, target, loaded, settings)
+    else:
+        _write_like(target, np.asarray(method(loaded.rgb, mask), np.uint8), loaded, settings)
 
 
 def _erase(

@@ -140,10 +140,10 @@ def test_mask_covering_everything_is_422(client, image):
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
 def test_unknown_task_is_404_with_the_valid_tasks(client, image, method):
-    r = client.request(method, "/api/v1/tattoo", files={"image": ("a", png(image))})
+    r = client.request(method, "/api/v1/recolour", files={"image": ("a", png(image))})
     verbs = sorted(spec.verb for spec in all_tasks())  # every declared task, and only those
-    assert {"erase", "face", "person", "skin"} <= set(verbs) and "tattoo" not in verbs
-    _error(r, 404, "tattoo", ", ".join(verbs))
+    assert {"erase", "face", "person", "skin"} <= set(verbs) and "recolour" not in verbs
+    _error(r, 404, "recolour", ", ".join(verbs))
     assert r.json()["tasks"] == verbs
 
 

@@ -117,7 +117,7 @@ def test_methods_lists_every_task_from_the_registries(client):
     r = client.get("/api/v1/methods")
     assert r.status_code == 200
     tasks = r.json()["tasks"]
-    assert sorted(tasks) == ["cartoon", "erase", "face", "lineart", "person", "skin"]
+    assert sorted(tasks) == ["cartoon", "erase", "face", "lineart", "person", "skin", "tattoo"]
     for task, registry in [("erase", "inpaint"), ("person", "person"), ("skin", "skin")]:
         names = [m["name"] for m in tasks[task]["methods"]]
         assert names == [m.name for m in list_methods(registry)]

@@ -94,6 +94,7 @@ def add_parser(sub) -> None:
     s.add_argument("--json", type=Path, default=None)
     _add_batch_parser(tasks)
     _add_lineart_parser(tasks)
+    _add_tattoo_parser(tasks)
 
 
 def _add_batch_parser(tasks) -> None:
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     runners = {"inpaint": _inpaint, "large": _large, "segment": _segment, "batch": _batch}
     runners["halo"] = _halo
     runners["lineart"] = _lineart
+    runners["tattoo"] = _tattoo
     return runners[args.bench_task](args)
 
 
@@ -278,4 +280,39 @@ def _large(args: argparse.Namespace) -> int:
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+def _add_tattoo_parser(tasks) -> None:
+    p = tasks.add_parser(
+        "tattoo",
+        help="seconds to remove the tattoos of a 1 MP photo, end to end",
+        description="Photos of tattoo/dev (or --image) scaled to --megapixels, each run "
+        "file to file as `retouch tattoo` does: seconds of detection, of removal in "
+        "memory and end to end. Run on an idle machine.",
+    )
+    p.add_argument("--data", type=Path, default=Path("../shared/data"))
+    p.add_argument("--image", type=Path, action="append", default=None, help="your own photo(s)")
+    p.add_argument("--method", default=None, help="tattoo method (default: the default one)")
+    p.add_argument("--megapixels", type=float, default=1.0)
+    p.add_argument("--count", type=bounded_int(1, 1000), default=5, help="photos (default 5)")
+    p.add_argument("--json", type=Path, default=None)
+
+
+def _tattoo(args: argparse.Namespace) -> int:
+    from retouch.bench import tattoo
+    from retouch.core.errors import InputError
+
+    folder = args.data / "tattoo" / "dev" / "images"
+    photos = args.image or sorted(folder.glob("*.jpg"))[:: max(1, 91 // args.count)][: args.count]
+    if not photos:
+        raise InputError(f"no photos in {folder}; pass --image FILE or --data DIR")
+    if not 0.01 <= args.megapixels <= 50:
+        raise InputError(f"--megapixels must be from 0.01 to 50, got {args.megapixels}")
+    bar = tqdm(total=len(photos), desc="bench tattoo", unit="photo", file=sys.stderr)
+    rows = tattoo.run(photos, method=args.method, megapixels=args.megapixels, progress=bar.update)
+    bar.close()
+    print(tattoo.format_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
     return 0

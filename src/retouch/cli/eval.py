@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ def add_parser(sub) -> None:
         description="Run each method on DIR/images and compare with DIR/masks "
         "(or the classes of DIR/labels). Prints mean IoU (per image, "
         "averaged), F1, precision, recall, seconds per image and the "
-        "5 worst images.",
+        "5 worst images. tattoo: DIR holds pairs written by `retouch synth tattoo` "
+        "(mask IoU, PSNR/SSIM of the removal, hole PSNR) or images/ with boxes/K.txt "
+        "(box hit rate, share of mask pixels inside a box).",
     )
     from retouch.core.tasks import all_tasks
 
@@ -46,7 +49,11 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from retouch.core.registry import list_methods
+    from retouch.core.tasks import BUILTIN_TASKS, get_task
     from retouch.segment.evaluate import evaluate
+
+    if get_task(args.task).kind != "segment":  # the task scores itself (its evaluate module)
+        return _run_own(importlib.import_module(f"{BUILTIN_TASKS[args.task]}.evaluate"), args)
 
     try:
         classes = [int(c) for c in args.classes.split(",") if c.strip()]
@@ -93,3 +100,28 @@ def _print_table(results) -> None:
             f"{r.mean('precision'):>6.3f} {r.mean('recall'):>6.3f} {r.mean('seconds'):>7.3f}"
             f"  {worst}"
         )
+
+
+def _run_own(module, args: argparse.Namespace) -> int:
+    """A task that is not a segmenter: its ``evaluate`` module's ``evaluate`` per method,
+    ``format_table`` and ``as_json``."""
+    from retouch.core.registry import list_methods
+
+    methods = args.method or [m.name for m in list_methods(args.task)]
+    results = []
+    for name in methods:
+        bar = tqdm(desc=f"{args.task}/{name}", unit="img", file=sys.stderr, leave=False)
+
+        def progress(done: int, total: int, bar=bar) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        options = parse_options(args.option)
+        results.append(
+            module.evaluate(name, args.data, options=options, limit=args.limit, progress=progress)
+        )
+        bar.close()
+    print(module.format_table(results))
+    if args.json:
+        args.json.write_text(json.dumps(module.as_json(results), indent=1) + "\n")
+    return 0

@@ -24,7 +24,7 @@ from retouch.core.cancel import Cancelled
 from retouch.core.errors import RetouchError
 from retouch.core.tasks import all_tasks
 
-TOOLS = ("methods", "batch_dask", "models", "eval", "bench", "train", "serve")
+TOOLS = ("methods", "batch_dask", "models", "eval", "bench", "train", "synth", "serve")
 
 
 class _OneLineFormatter(logging.Formatter):

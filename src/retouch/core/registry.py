@@ -99,6 +99,15 @@ class Method:
             out = np.asarray(self(image)) >= 128
         return np.clip(np.asarray(out, np.float32), 0.0, 1.0)
 
+    def detect(self, image: Any) -> Any:
+        """What an edit method changes when given no mask: H x W uint8 0/255 (a task
+        with ``detects``, e.g. the tattoo ink). InputError for a method that cannot."""
+        if self._target is not None and callable(getattr(self._target, "detect", None)):
+            return self._target.detect(image)
+        raise InputError(
+            f"{self.info.task} method {self.name!r} does not find a mask by itself; pass one"
+        )
+
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"<retouch {self.info.task} method {self.name!r}{' ' + opts if opts else ''}>"

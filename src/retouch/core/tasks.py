@@ -18,6 +18,11 @@ Kinds of task, from what they take and return:
   and with a ``soft`` output an H x W float32 [0, 1] map (``Method.soft``).
 - ``("image", "mask") -> "image"``: fills or edits what a mask marks (erase).
 - ``("image",) -> "image"``: turns a photo into another image (line art).
+
+An edit task whose methods find what to change by themselves (tattoo removal) sets
+``detects``: its mask is then optional (``--mask`` on the command line, the ``mask``
+upload of the HTTP route), its methods have ``detect(image) -> mask`` besides
+``method(image, mask)``, and its command gains ``--mask-only`` and ``--save-mask``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ BUILTIN_TASKS: dict[str, str] = {
     "skin": "retouch.segment.skin",
     "lineart": "retouch.lineart",
     "cartoon": "retouch.cartoon",
+    "tattoo": "retouch.tattoo",
 }
 
 Input = Literal["image", "mask"]
@@ -59,8 +65,11 @@ class TaskSpec:
     subcommand and the HTTP route. ``takes``: ``("image",)`` or ``("image", "mask")``.
     ``returns``: ``"mask"`` or ``"image"``. ``soft``: what the soft output is, for a
     mask task that has one (None: the mask is all there is). ``ground_truth``: masks
-    to score against exist, so ``retouch eval`` applies. ``promoted``: method options
+    to score against exist, so ``retouch eval`` applies (a task that is not a segmenter
+    scores itself: its package's ``evaluate`` module). ``promoted``: method options
     that get a flag and a form field of their own (``--part``), besides ``-O``.
+    ``detects``: for an edit task whose methods find their own mask when none is given,
+    what they find (``"tattoo ink"``); its mask is then optional.
     """
 
     name: str
@@ -72,6 +81,7 @@ class TaskSpec:
     soft: str | None = None
     ground_truth: bool = False
     promoted: tuple[str, ...] = ()
+    detects: str | None = None
 
     def __post_init__(self) -> None:
         if self.takes not in (("image",), ("image", "mask")):
@@ -80,6 +90,8 @@ class TaskSpec:
             raise ValueError(f"task {self.name}: returns must be mask or image")
         if self.soft and self.returns != "mask":
             raise ValueError(f"task {self.name}: only a mask task has a soft output")
+        if self.detects and self.kind != "edit":
+            raise ValueError(f"task {self.name}: only an edit task detects its own mask")
 
     @property
     def kind(self) -> str:
@@ -88,6 +100,11 @@ class TaskSpec:
         if self.returns == "mask":
             return "segment"
         return "edit" if "mask" in self.takes else "transform"
+
+    @property
+    def needs_mask(self) -> bool:
+        """True when every call must be given a mask (an edit task that does not detect)."""
+        return "mask" in self.takes and not self.detects
 
 
 _TASKS: dict[str, TaskSpec] = {}

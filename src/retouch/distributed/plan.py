@@ -54,12 +54,12 @@ def plan_photos(
     _refuse_collisions(files, targets)
     if settings.cutout and any(PurePosixPath(t).suffix.lower() not in _ALPHA for t in targets):
         raise InputError(f"--cutout needs outputs that keep transparency: {', '.join(_ALPHA)}")
-    masks = _masks(mask, files) if spec.kind == "edit" else {}
+    masks = _masks(mask, files) if spec.needs_mask or (spec.detects and mask) else {}
     _prepare_output(outputs)
     jobs = []
     for index, (source, target) in enumerate(zip(files, targets, strict=True)):
         found = masks.get(source)
-        error = None if found or spec.kind != "edit" else _no_mask(source, mask)
+        error = None if found or not spec.needs_mask else _no_mask(source, mask)
         jobs.append(PhotoJob(index, source, target, mask=found, mask_error=error))
     return jobs
 

@@ -95,7 +95,7 @@ def _run(job: PhotoJob, run: RunSpec, tmp: Path) -> dict[str, Any]:
                 "input_sha256": input_sha,
                 "output_sha256": job.previous[1],
             }
-        if spec.kind == "edit" and job.mask is None:
+        if spec.needs_mask and job.mask is None:
             raise InputError(job.mask_error or f"{job.source}: no mask")
         local = storage.is_local(job.target)
         target = Path(job.target) if local else tmp / storage.name_of(job.target)

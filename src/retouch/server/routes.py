@@ -155,16 +155,31 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
         ),
     ]
     if "mask" in spec.takes:
+        about = "the image's size: white, strokes on black or alpha = act here"
         params.append(
             form(
                 "mask",
+                Annotated[UploadFile, File(description=about)]
+                if spec.needs_mask
+                else Annotated[
+                    UploadFile | None,
+                    File(description=f"{about}; leave it out to find the {spec.detects}"),
+                ],
+                inspect.Parameter.empty if spec.needs_mask else None,
+            )
+        )
+    if spec.detects:
+        params.append(
+            form(
+                "mask_only",
                 Annotated[
-                    UploadFile,
-                    File(
-                        description="the image's size: white, strokes on black or alpha = act here"
+                    Literal["false", "true"],
+                    Form(
+                        description=f"true: answer the 0/255 mask of the {spec.detects} "
+                        "(the given or the detected one) instead of the result"
                     ),
                 ],
-                inspect.Parameter.empty,
+                "false",
             )
         )
     params.append(
@@ -267,7 +282,7 @@ def _add_task(router: APIRouter, engine: Engine, spec: TaskSpec) -> None:
         options.update({name: fields[name] for name in spec.promoted})
         fill = {FILL_KEYWORDS[n]: fields[n] for n in fill_names} if fill_names else None
         image = await fields["image"].read()
-        mask = await fields["mask"].read() if "mask" in fields else None
+        mask = await fields["mask"].read() if fields.get("mask") is not None else None
         uploads = (image,) if mask is None else (image, mask)
         data = await engine.run(
             lambda: run_task(
@@ -281,6 +296,7 @@ def _add_task(router: APIRouter, engine: Engine, spec: TaskSpec) -> None:
                 quality=fields["quality"],
                 soft=fields.get("soft") == "true",
                 fill=fill,
+                mask_only=fields.get("mask_only") == "true",
             ),
             pixels=declared_pixels(*uploads, limit=engine.settings.max_pixels),
             client=fields["request"],

@@ -68,6 +68,7 @@ def task_catalogue() -> dict[str, Any]:
             "returns": spec.returns,
             "summary": spec.summary,
             "soft": spec.soft,
+            "detects": spec.detects,
             "default": default.name,
             "methods": [m.describe() for m in list_methods(spec.name)],
             "promoted": {p: default.specs[p].json_schema() for p in spec.promoted},
@@ -143,6 +144,7 @@ def run_task(
     quality: int,
     soft: bool = False,
     fill: dict[str, Any] | None = None,
+    mask_only: bool = False,
 ) -> bytes:
     """Decode the uploads, run ``method`` of ``spec`` with ``options``, encode as ``fmt``.
 
@@ -158,7 +160,12 @@ def run_task(
         if soft:
             out = np.clip(np.rint(out * 255.0), 0, 255)
         return encode_image(np.asarray(out, np.uint8), fmt, quality=quality)
-    if spec.kind == "edit":
+    if spec.detects:
+        hole = model.detect(loaded.rgb) if mask is None else _read_mask(engine, loaded, mask)
+        if mask_only:
+            return encode_image(np.asarray(hole, np.uint8), fmt, quality=quality)
+        result = np.asarray(model(loaded.rgb, hole), np.uint8) if hole.any() else loaded.rgb
+    elif spec.kind == "edit":
         result = _edit(engine, spec, model, loaded, mask or b"", fill or {})
     else:
         result = np.asarray(model(loaded.rgb), np.uint8)
@@ -181,6 +188,18 @@ def _edit(
     mask: bytes,
     fill: dict[str, Any],
 ) -> np.ndarray:
+    hole = _read_mask(engine, loaded, mask)
+    if not hole.any():
+        return loaded.rgb
+    if spec.name != "inpaint":
+        return np.asarray(model(loaded.rgb, hole), np.uint8)
+    from retouch.inpaint import erase
+
+    return erase(loaded.rgb, hole, method=model.name, **{**fill, **model.options})
+
+
+def _read_mask(engine: Engine, loaded: LoadedImage, mask: bytes) -> np.ndarray:
+    """The uploaded mask as H x W uint8 0/255 of the image's size (else InputError, 422)."""
     strokes = decode_upload(mask, "mask", engine.settings.max_pixels)
     hole = mask_from_array(strokes.rgb, alpha=strokes.alpha)
     if hole.shape != loaded.rgb.shape[:2]:
@@ -189,10 +208,4 @@ def _edit(
             f"the mask is {hole.shape[1]}x{hole.shape[0]} but the image is {w}x{h}; "
             "send a mask of the image's size"
         )
-    if not hole.any():
-        return loaded.rgb
-    if spec.name != "inpaint":
-        return np.asarray(model(loaded.rgb, hole), np.uint8)
-    from retouch.inpaint import erase
-
-    return erase(loaded.rgb, hole, method=model.name, **{**fill, **model.options})
+    return hole

@@ -1,0 +1,155 @@
+"""Synthetic tattoo pairs (``retouch synth tattoo``): skin photos with procedural ink.
+
+Each sample is made from one photo of a skin folder (``images/K.jpg`` with its skin
+mask ``masks/K.png``, e.g. ``../shared/data/skin/train``) and one or two designs
+(``designs``: line art, tribal, lettering, dotwork and shading, geometric, colour
+fills), placed, bent and aged as ink (``render``), and written as three files:
+
+- ``images/NNNNN.jpg``: the tattooed photo;
+- ``clean/NNNNN.jpg``: the same photo without the tattoo (same noise and JPEG quality);
+- ``masks/NNNNN.png``: 0/255, where the ink visibly changes the photo.
+
+Sample ``i`` of seed ``S`` depends on ``(S, i)`` only (its own ``np.random.Generator``),
+so the same command writes the same bytes, and a larger ``-n`` extends a set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retouch.core.arrays import as_float, check_image, check_mask
+from retouch.core.atomic import write_atomic
+from retouch.core.errors import InputError
+from retouch.core.io import read_image, read_mask, write_mask
+from retouch.tattoo.synth import render
+from retouch.tattoo.synth.designs import make_design
+
+__all__ = ["Sample", "backgrounds", "make_sample", "synthesise"]
+
+MAX_TRIES = 8  # photos tried per sample before giving up (too little skin)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One pair: ``tattooed`` and ``clean`` H x W x 3 uint8 RGB (decoded from their JPEG
+    bytes ``tattooed_jpeg`` and ``clean_jpeg``), ``mask`` H x W uint8 0/255, ``info``."""
+
+    tattooed: np.ndarray
+    clean: np.ndarray
+    mask: np.ndarray
+    tattooed_jpeg: bytes
+    clean_jpeg: bytes
+    info: dict
+
+
+def _ink_layer(
+    rng: np.random.Generator, skin: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """1 or 2 designs placed and bent: coverage H x W, colour H x W x 3, their names."""
+    coverage = np.zeros(shape, np.float32)
+    colour = np.ones((*shape, 3), np.float32)
+    names = []
+    for _ in range(int(rng.integers(1, 3))):
+        canvas = int(rng.choice([256, 384]))
+        design = make_design(rng, canvas)
+        homography = render.placement(rng, skin, canvas)
+        if homography is None:
+            break
+        cov, col = render.bend(rng, *render.warp(design, homography, shape))
+        colour = colour * (1 - cov[..., None]) + col * cov[..., None]
+        coverage = np.maximum(coverage, cov)
+        names.append(f"{design.family} ({design.ink})")
+    return coverage, colour, names
+
+
+def make_sample(rng: np.random.Generator, photo: np.ndarray, skin: np.ndarray) -> Sample | None:
+    """A tattooed/clean pair from ``photo`` (H x W x 3 uint8 RGB) and its ``skin`` mask
+    (H x W uint8, 255 = skin); None when too little ink would show (little skin)."""
+    photo = check_image(photo)
+    on_skin = check_mask(skin, photo.shape[:2], name="skin") > 0
+    coverage, colour, names = _ink_layer(rng, on_skin, photo.shape[:2])
+    if not names:
+        return None
+    coverage = render.age_ink(rng, coverage, on_skin)
+    clean = as_float(photo)
+    occluded = rng.random() < 0.3
+    if occluded:
+        (clean,), coverage = render.occlude(rng, [clean], coverage)
+    tattooed = render.blend(clean, coverage, colour)
+    visible = render.visible_ink(tattooed, clean)
+    if np.count_nonzero(visible) < 0.001 * visible.size:
+        return None
+    (t_bytes, c_bytes), (t8, c8) = render.camera(rng, [tattooed, clean])
+    mask = np.where(visible, 255, 0).astype(np.uint8)
+    info = {"designs": names, "occluded": occluded, "ink_share": round(float(visible.mean()), 4)}
+    return Sample(t8, c8, mask, t_bytes, c_bytes, info)
+
+
+def backgrounds(skin_dir: Path) -> list[tuple[Path, Path]]:
+    """(photo, skin mask) pairs of a folder with ``images/K.*`` and ``masks/K.png``."""
+    images, masks = Path(skin_dir) / "images", Path(skin_dir) / "masks"
+    if not images.is_dir() or not masks.is_dir():
+        raise InputError(f"{skin_dir}: expected images/ and masks/ (skin masks) inside")
+    by_stem = {p.stem: p for p in masks.iterdir() if p.suffix.lower() == ".png"}
+    pairs = [(p, by_stem[p.stem]) for p in sorted(images.iterdir()) if p.stem in by_stem]
+    if not pairs:
+        raise InputError(f"{skin_dir}: no photo in images/ has a skin mask in masks/")
+    return pairs
+
+
+def _check_output(skin_dir: Path, out: Path, overwrite: bool) -> None:
+    src, dst = Path(skin_dir).resolve(), Path(out).resolve()
+    if dst == src or src in dst.parents:
+        raise InputError(f"{out}: the output is inside the skin folder {skin_dir}; choose another")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: the output must be a folder, not a file")
+    if not overwrite and any(
+        (out / d).is_dir() and any((out / d).iterdir()) for d in ("images", "clean", "masks")
+    ):
+        raise InputError(f"{out}: holds samples already; pass --overwrite or choose another folder")
+
+
+def synthesise(
+    skin_dir: Path,
+    out: Path,
+    *,
+    count: int,
+    seed: int,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Write ``count`` samples made with ``seed`` into ``out``; returns the manifest
+    (one record per sample: name, background, designs), also written as
+    ``out/manifest.json``. Writes are atomic; nothing in ``skin_dir`` is touched."""
+    if count < 1 or seed < 0:
+        raise InputError(f"count must be >= 1 and seed >= 0, got {count} and {seed}")
+    _check_output(skin_dir, Path(out), overwrite)
+    pairs = backgrounds(skin_dir)
+    for d in ("images", "clean", "masks"):
+        (Path(out) / d).mkdir(parents=True, exist_ok=True)
+    records = []
+    for i in range(count):
+        rng = np.random.default_rng([seed, i])
+        records.append(_one(rng, pairs, Path(out), f"{i:05d}"))
+        if progress is not None:
+            progress(i + 1, count)
+    manifest = {"seed": seed, "count": count, "skin": str(skin_dir), "samples": records}
+    write_atomic(Path(out) / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode())
+    return records
+
+
+def _one(rng: np.random.Generator, pairs: list[tuple[Path, Path]], out: Path, name: str) -> dict:
+    for _ in range(MAX_TRIES):
+        photo_path, mask_path = pairs[int(rng.integers(0, len(pairs)))]
+        sample = make_sample(rng, read_image(photo_path), read_mask(mask_path))
+        if sample is not None:
+            write_atomic(out / "images" / f"{name}.jpg", sample.tattooed_jpeg)
+            write_atomic(out / "clean" / f"{name}.jpg", sample.clean_jpeg)
+            write_mask(out / "masks" / f"{name}.png", sample.mask)
+            return {"name": name, "background": photo_path.name, **sample.info}
+    raise InputError(f"sample {name}: {MAX_TRIES} photos in a row had too little skin for ink")

@@ -1,0 +1,89 @@
+"""Synthetic tattoo pairs: deterministic per seed, ink only on skin, the mask where ink is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retouch.cli.main import main
+from retouch.core.errors import InputError
+from retouch.core.io import read_image, read_mask
+from retouch.tattoo.synth import make_sample, synthesise
+from retouch.tattoo.synth.designs import FAMILIES, font_files, make_design
+from tests.tattoo.conftest import photo_and_skin
+
+
+def _sample(seed: int):
+    photo, skin = photo_and_skin()
+    for attempt in range(20):  # a placement may land with too little ink showing
+        sample = make_sample(np.random.default_rng([seed, attempt]), photo, skin)
+        if sample is not None:
+            return sample
+    raise AssertionError("no sample in 20 tries")
+
+
+def test_the_same_seed_gives_the_same_sample_and_another_seed_another():
+    a, b, c = _sample(3), _sample(3), _sample(4)
+    assert a.tattooed_jpeg == b.tattooed_jpeg and a.clean_jpeg == b.clean_jpeg
+    assert np.array_equal(a.mask, b.mask)
+    assert a.tattooed_jpeg != c.tattooed_jpeg
+
+
+def test_the_mask_is_where_the_ink_was_put_and_only_on_skin():
+    _, skin = photo_and_skin()
+    for seed in range(4):
+        s = _sample(seed)
+        on = s.mask > 0
+        assert s.mask.dtype == np.uint8 and set(np.unique(s.mask)) <= {0, 255} and on.any()
+        assert not on[skin == 0].any(), "ink off the skin"
+        diff = np.abs(s.tattooed.astype(int) - s.clean.astype(int)).sum(2)
+        assert diff[on].mean() > 4 * max(1.0, diff[~on].mean()), "the ink is not where the mask is"
+
+
+def test_every_family_draws_something():
+    rng = np.random.default_rng(0)
+    for family in FAMILIES:
+        design = make_design(rng, 96, family)
+        assert design.coverage.max() > 0.5 and 0.0005 < design.coverage.mean() < 0.9, family
+        assert design.colour.shape == (96, 96, 3)
+
+
+def test_lettering_uses_the_installed_fonts():
+    fonts = font_files()
+    assert fonts, "no fonts under /usr/share/fonts (scripts/setup.sh installs them)"
+
+
+def test_synthesise_writes_three_files_per_sample_the_same_for_the_same_seed(skin_folder, tmp_path):
+    first = synthesise(skin_folder, tmp_path / "a", count=3, seed=11)
+    synthesise(skin_folder, tmp_path / "b", count=3, seed=11)
+    assert [r["name"] for r in first] == ["00000", "00001", "00002"]
+    for sub, ext in (("images", "jpg"), ("clean", "jpg"), ("masks", "png")):
+        for r in first:
+            a = (tmp_path / "a" / sub / f"{r['name']}.{ext}").read_bytes()
+            assert a == (tmp_path / "b" / sub / f"{r['name']}.{ext}").read_bytes()
+    mask = read_mask(tmp_path / "a" / "masks" / "00000.png")
+    assert mask.shape == read_image(tmp_path / "a" / "images" / "00000.jpg").shape[:2]
+    assert (tmp_path / "a" / "manifest.json").is_file()
+
+
+def test_synthesise_never_writes_into_its_input_nor_over_samples(skin_folder, tmp_path):
+    with pytest.raises(InputError, match="inside the skin folder"):
+        synthesise(skin_folder, skin_folder / "out", count=1, seed=0)
+    synthesise(skin_folder, tmp_path / "a", count=1, seed=0)
+    with pytest.raises(InputError, match="holds samples already"):
+        synthesise(skin_folder, tmp_path / "a", count=1, seed=0)
+
+
+def test_the_synth_command_and_its_errors(skin_folder, tmp_path, capsys):
+    args = ["synth", "tattoo", "--skin", str(skin_folder), "-o", str(tmp_path / "o")]
+    assert main([*args, "-n", "2", "--seed", "1"]) == 0
+    assert len(list((tmp_path / "o" / "images").iterdir())) == 2
+    capsys.readouterr()
+    assert main([*args, "-n", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "-n/--count" in err
+    assert (
+        main(["synth", "tattoo", "--skin", str(tmp_path / "nope"), "-o", str(tmp_path / "p")]) == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("retouch: error:") and "images/ and masks/" in err[-1]
