@@ -28,6 +28,8 @@ import cv2
 import numpy as np
 from numba import njit
 
+from retouch.core.cancel import check_cancelled
+
 __all__ = ["Ray", "barrier_fill", "connect", "find_rays", "structure_guide"]
 
 RING = 20  # edges are looked for in known pixels up to this far from the hole
@@ -81,10 +83,18 @@ def find_rays(image: np.ndarray, hole: np.ndarray) -> list[Ray]:
     dist = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
     edges = _edges(image, hole, dist)
     n, labels = cv2.connectedComponents(edges.astype(np.uint8), connectivity=8)
+    ys, xs = np.nonzero(labels)
+    order = np.argsort(labels[ys, xs], kind="stable")
+    ys, xs = ys[order], xs[order]
+    bounds = np.searchsorted(labels[ys, xs], np.arange(1, n + 1))
     rays = []
-    for k in range(1, n):
-        ys, xs = np.nonzero(labels == k)
-        stub = _straight_part(np.stack([xs, ys], 1).astype(np.float64), dist[ys, xs])
+    for k in range(n - 1):  # each edge component: its pixels are ys/xs[bounds[k]:bounds[k+1]]
+        if k % 256 == 0:
+            check_cancelled()
+        cy, cx = ys[bounds[k] : bounds[k + 1]], xs[bounds[k] : bounds[k + 1]]
+        if cy.size < MIN_LEN:
+            continue
+        stub = _straight_part(np.stack([cx, cy], 1).astype(np.float64), dist[cy, cx])
         if stub is None or not _enters(hole, *stub):
             continue
         origin, direction = stub
@@ -269,7 +279,10 @@ def barrier_fill(image: np.ndarray, hole: np.ndarray, lines) -> np.ndarray:
     free = hole & ~barrier
     out[free] = start[free]
     ys, xs = (a.astype(np.int32) for a in np.nonzero(free))
-    _relax(out, ys, xs, np.pad(~barrier, 1), SWEEPS, OMEGA)
+    open_ = np.pad(~barrier, 1)
+    for _ in range(0, SWEEPS, 10):  # cancellation is checked between calls
+        check_cancelled()
+        _relax(out, ys, xs, open_, 10, OMEGA)
     if barrier.any():  # the line itself: the mean of its neighbours on both sides
         off = (~barrier).astype(np.float32)
         mean = (
