@@ -71,6 +71,7 @@ WEIGHTS_MODULES: tuple[str, ...] = (
     "retouch.segment.models",
     "retouch.segment.skin.bayes",
     "retouch.segment.skin.network",
+    "retouch.segment.skin.effnet",
     "retouch.lineart.hed",
 )
 

@@ -52,6 +52,9 @@ class Recipe:
     amp: bool = True  # bfloat16 autocast on CUDA; ignored on CPU
     threads: int = 0  # torch CPU threads; 0 = torch's default
     init: str = ""  # checkpoint whose weights start the run (a fine-tune); "" = random
+    pretrained: bool = False  # a fresh run starts the encoder from ImageNet (effnet_lite0)
+    encoder_lr: float = 1.0  # the encoder's learning rate, as a share of lr; 0 freezes it
+    frozen: tuple[str, ...] = ()  # parameters not trained: names or prefixes (encoder.stem)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,6 +114,8 @@ def _build(raw: dict[str, Any]) -> Recipe:
     raw = dict(raw)
     if "stages" in raw:
         raw["stages"] = tuple(Stage(**s) for s in raw["stages"])
+    if "frozen" in raw:
+        raw["frozen"] = tuple(raw["frozen"] or ())
     if "augment" in raw:
         aug = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["augment"].items()}
         raw["augment"] = AugmentSettings(**aug)
@@ -119,6 +124,10 @@ def _build(raw: dict[str, Any]) -> Recipe:
         raise ValueError("every stage needs size >= 32, epochs >= 1, batch >= 1")
     if not 0 < recipe.selection_fraction < 1:
         raise ValueError("selection_fraction must be between 0 and 1")
+    if not 0 <= recipe.encoder_lr <= 1:
+        raise ValueError(
+            f"encoder_lr is a share of lr from 0 (frozen) to 1, got {recipe.encoder_lr}"
+        )
     return recipe
 
 

@@ -72,7 +72,7 @@ def export_onnx(
         "file": output.name,
         "sha256": digest,
         "input_size": None,  # any H and W
-        "normalisation": "ImageNet mean/std, inside the graph",
+        "normalisation": _normalisation(model),
         "licence": licence
         or f"weights: ours (Apache-2.0, as the code), learned from {recipe.get('train_data')}, "
         "whose terms apply",
@@ -101,6 +101,15 @@ def export_onnx(
     record = WeightsRecord.from_dict(record).to_dict()  # one schema: the record's fields first
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
+
+
+def _normalisation(model: torch.nn.Module) -> str:
+    """The input normalisation inside the exported graph, in words."""
+    mean = [round(float(v), 4) for v in model.mean.flatten()]
+    std = [round(float(v), 4) for v in model.std.flatten()]
+    if (mean, std) == ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]):
+        return "ImageNet mean/std, inside the graph"
+    return f"(x - {mean}) / {std} on RGB in [0, 1], inside the graph"
 
 
 def source_note(record: dict) -> str:

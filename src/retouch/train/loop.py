@@ -86,6 +86,23 @@ def _lr(recipe: Recipe, step: int, total: int) -> float:
     return recipe.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
+def _param_groups(net: torch.nn.Module, encoder_lr: float, frozen=()) -> list[dict]:
+    """Optimiser groups. Parameters named by ``frozen`` (a name, or a prefix ending at a
+    dot: ``encoder.blocks.0``) get no gradients and are not optimised, nor is the
+    encoder (``net.encoder``) when ``encoder_lr`` is 0; otherwise the encoder's
+    parameters learn at ``encoder_lr`` times the rate (``scale``), the rest at the rate."""
+    frozen = (*frozen, *(("encoder",) if encoder_lr == 0 else ()))
+    for name, p in net.named_parameters():
+        if any(name == f or name.startswith(f + ".") for f in frozen):
+            p.requires_grad_(False)
+    trainable = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
+    if encoder_lr == 1:
+        return [{"params": [p for _, p in trainable], "scale": 1.0}]
+    inside = [p for n, p in trainable if n.startswith("encoder.")]
+    groups = [{"params": [p for n, p in trainable if not n.startswith("encoder.")], "scale": 1.0}]
+    return groups + ([{"params": inside, "scale": encoder_lr}] if inside else [])
+
+
 def _batch(pairs, idx, size, rng, recipe, device) -> tuple[torch.Tensor, torch.Tensor]:
     views = [
         mosaic(pairs, size, rng, recipe.augment)
@@ -195,10 +212,15 @@ def train(
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(recipe.seed)
-        model = SkinNet(build_model(recipe.arch)).to(device)
+        net = build_model(recipe.arch, pretrained=recipe.pretrained and not recipe.init)
+        model = SkinNet(net).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.net.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    opt = torch.optim.AdamW(
+        _param_groups(model.net, recipe.encoder_lr, recipe.frozen),
+        lr=recipe.lr,
+        weight_decay=recipe.weight_decay,
+    )
     init_sha = _warm_start(model, recipe, fp, load=not resume) if recipe.init else ""
     start, step, best = 0, 0, -1.0
     if resume:
@@ -238,7 +260,7 @@ def train(
             if device.type == "cpu":
                 x = x.contiguous(memory_format=torch.channels_last)
             for group in opt.param_groups:
-                group["lr"] = _lr(recipe, step, total)
+                group["lr"] = _lr(recipe, step, total) * group.get("scale", 1.0)
             ctx = torch.autocast("cuda", dtype=torch.bfloat16) if amp else contextlib.nullcontext()
             with ctx:
                 outputs = model.net((x - model.mean) / model.std)

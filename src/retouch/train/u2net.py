@@ -154,20 +154,31 @@ class SkinNet(nn.Module):
     MEAN = (0.485, 0.456, 0.406)
     STD = (0.229, 0.224, 0.225)
 
-    def __init__(self, net: U2Net) -> None:
+    def __init__(self, net: nn.Module) -> None:
         super().__init__()
         self.net = net
-        self.register_buffer("mean", torch.tensor(self.MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(self.STD).view(1, 3, 1, 1))
+        # A network may bring its own normalisation (the ImageNet encoders' checkpoints).
+        mean, std = getattr(net, "input_mean", self.MEAN), getattr(net, "input_std", self.STD)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.net((x - self.mean) / self.std)[0])
 
 
-def build_model(arch: str) -> U2Net:
-    """A freshly initialised network of architecture ``arch`` (``u2net`` or ``u2netp``)."""
+def build_model(arch: str, *, pretrained: bool = False) -> nn.Module:
+    """A freshly initialised network of architecture ``arch`` (``u2net``, ``u2netp``, or
+    ``effnet_lite0`` from ``train.effnet``). ``pretrained``: start the encoder from its
+    ImageNet weights (only networks with a pretrained encoder have them)."""
+    from retouch.train.effnet import EFFNET_ARCHS, build_effnet
+
+    if arch in EFFNET_ARCHS:
+        return build_effnet(arch, pretrained=pretrained)
     if arch not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {arch!r}; valid: {', '.join(ARCHITECTURES)}")
+        valid = ", ".join([*ARCHITECTURES, *EFFNET_ARCHS])
+        raise ValueError(f"unknown architecture {arch!r}; valid: {valid}")
+    if pretrained:
+        raise ValueError(f"{arch} has no pretrained weights; pretrained: {', '.join(EFFNET_ARCHS)}")
     return U2Net(arch)
 
 

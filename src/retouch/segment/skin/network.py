@@ -102,7 +102,6 @@ def _tiled(session, image: np.ndarray, tile: int, long_side: int) -> np.ndarray:
     "u2netp",
     "our U^2-NetP trained on skin/train (onnxruntime), checked against the colour of "
     "the photo's faces and kept within its people",
-    default=True,
 )
 class NetworkSkin:
     """Skin by the trained network; call with H x W x 3 uint8 RGB, get H x W uint8 0/255.
@@ -167,8 +166,12 @@ class NetworkSkin:
             return p
         return self._in_context(image, p)
 
+    def _run_size(self, image: np.ndarray) -> int:
+        """The longer side ``image`` is run at (a subclass may derive it from the photo)."""
+        return self.long_side
+
     def _network(self, image: np.ndarray) -> np.ndarray:
-        small = fit_long_side(image, self.long_side)
+        small = fit_long_side(image, self._run_size(image))
         p = _run(self.session, [small])[0]
         if self.tiles and max(image.shape[:2]) > 1.5 * self.long_side:
             hires = min(max(image.shape[:2]), 3 * self.long_side)
