@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from retouch.core.cancel import check_cancelled
+from retouch.inpaint.patchmatch.finish import _masked_blur
 
 __all__ = ["Ray", "barrier_fill", "connect", "find_rays", "structure_guide"]
 
@@ -67,11 +68,7 @@ def structure_guide(image: np.ndarray, hole: np.ndarray, *, lines: bool = True) 
     continued as barriers the membrane does not cross.
     """
     joined = connect(find_rays(image, hole), hole) if lines else []
-    known = (~hole).astype(np.float32)
-    total = cv2.GaussianBlur(image * known[..., None], (0, 0), BLUR)
-    weight = cv2.GaussianBlur(known, (0, 0), BLUR)
-    blurred = total.reshape(image.shape) / np.maximum(weight, 1e-3)[..., None]
-    return barrier_fill(blurred, hole, joined)
+    return barrier_fill(_masked_blur(image, ~hole, BLUR), hole, joined)
 
 
 def find_rays(image: np.ndarray, hole: np.ndarray) -> list[Ray]:
