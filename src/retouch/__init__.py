@@ -35,12 +35,14 @@ __all__ = [
     "WeightsMismatchError",
     "batch",
     "create",
+    "detect_people",
     "detect_tattoos",
     "erase",
     "line_art",
     "list_methods",
     "read_image",
     "read_mask",
+    "remove_people",
     "remove_tattoos",
     "segment",
     "write_image",
@@ -114,6 +116,55 @@ def detect_tattoos(image: np.ndarray, *, method: str | None = None, **options: A
     ``remove_tattoos``.
     """
     return create("tattoo", method, **options).detect(image)
+
+
+def remove_people(
+    image: np.ndarray,
+    *,
+    keep: int = 0,
+    keep_largest: bool = False,
+    select: str | list[tuple[int, int]] = "",
+    method: str | None = None,
+    mask: np.ndarray | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """``image`` (H x W x 3 uint8 RGB) with people removed: H x W x 3 uint8 RGB at the
+    input's resolution; only the removed people's pixels (with their halo and cast
+    shadow) change. By default every person goes; ``keep_largest`` keeps the largest
+    person, ``keep=N`` the N largest; ``select``: points ``[(x, y), ...]`` (or the text
+    ``"X,Y X,Y"``), pixels of ``image``: only the people at them go. ``mask``: H x W
+    uint8 (255 = remove), used instead of the detection. ``method``: ``segment-fill``
+    (default; ``retouch methods people``); ``options`` as in ``create``. To clean many
+    photos, ``create("people", ...)`` once.
+
+    >>> retouch.remove_people(image, select=[(120, 80)])  # doctest: +SKIP
+    """
+    model = create("people", method, **_choice(keep, keep_largest, select), **options)
+    return model(image, mask)
+
+
+def detect_people(
+    image: np.ndarray,
+    *,
+    keep: int = 0,
+    keep_largest: bool = False,
+    select: str | list[tuple[int, int]] = "",
+    method: str | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """The mask ``remove_people`` fills in ``image`` (H x W x 3 uint8 RGB): H x W uint8,
+    255 = a person who goes (with margin, halo and shadow). Arguments as there."""
+    model = create("people", method, **_choice(keep, keep_largest, select), **options)
+    return model.detect(image)
+
+
+def _choice(keep: int, keep_largest: bool, select: str | list) -> dict[str, Any]:
+    if not isinstance(select, str):
+        try:
+            select = " ".join(f"{int(x)},{int(y)}" for x, y in select)
+        except (TypeError, ValueError):
+            raise InputError(f"select takes points [(x, y), ...], got {select!r:.80}") from None
+    return {"keep": keep, "keep_largest": keep_largest, "select": select}
 
 
 def _cartoon(image: np.ndarray, *, method: str | None = None, **options: Any) -> np.ndarray:

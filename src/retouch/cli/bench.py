@@ -95,6 +95,7 @@ def add_parser(sub) -> None:
     _add_batch_parser(tasks)
     _add_lineart_parser(tasks)
     _add_tattoo_parser(tasks)
+    _add_people_parser(tasks)
 
 
 def _add_batch_parser(tasks) -> None:
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     runners["halo"] = _halo
     runners["lineart"] = _lineart
     runners["tattoo"] = _tattoo
+    runners["people"] = _people
     return runners[args.bench_task](args)
 
 
@@ -315,4 +317,68 @@ def _tattoo(args: argparse.Namespace) -> int:
     print(tattoo.format_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+def _add_people_parser(tasks) -> None:
+    p = tasks.add_parser(
+        "people",
+        help="remove-people on composites: quality against the baseline, and seconds at 1 MP",
+        description="People of person/dev pasted onto inpaint/dev photos (seeded; the clean "
+        "photo is the truth): person pixels left, far pixels changed and perceptual distance "
+        "of remove-people and of `retouch person` + `retouch erase --dilate 6`; then two-person "
+        "composites at --megapixels run file to file as `retouch remove-people` does. "
+        "Run on an idle machine.",
+    )
+    p.add_argument("--data", type=Path, default=Path("../shared/data"))
+    p.add_argument("--method", default=None, help="people method (default: the default one)")
+    p.add_argument(
+        "--count", type=bounded_int(1, 1000), default=16, help="composites scored (default 16)"
+    )
+    p.add_argument("--photos", type=bounded_int(1, 100), default=3, help="photos timed (default 3)")
+    p.add_argument("--megapixels", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the scored composites")
+    p.add_argument("--no-quality", action="store_true", help="time only")
+    p.add_argument("--no-perceptual", action="store_true", help="skip the deep-feature distance")
+    p.add_argument("--json", type=Path, default=None)
+
+
+def _people(args: argparse.Namespace) -> int:
+    from retouch.bench import people
+    from retouch.core.errors import InputError
+    from retouch.core.registry import get
+    from retouch.people import evaluate
+
+    if not 0.01 <= args.megapixels <= 50:
+        raise InputError(f"--megapixels must be from 0.01 to 50, got {args.megapixels}")
+    method = get("people", args.method).name
+    out: dict = {"argv": sys.argv, "machine": platform.processor() or platform.machine()}
+    if not args.no_quality:
+        bar = tqdm(total=args.count, desc="bench people: quality", unit="photo", file=sys.stderr)
+        result = evaluate.evaluate(
+            method,
+            args.data,
+            limit=args.count,
+            seed=args.seed,
+            perceptual=not args.no_perceptual,
+            progress=lambda done, total: bar.update(done - bar.n),
+        )
+        bar.close()
+        print(evaluate.format_table([result]))
+        out["quality"] = evaluate.as_json([result])
+    bar = tqdm(total=args.photos, desc="bench people: speed", unit="photo", file=sys.stderr)
+    rows = people.run_speed(
+        args.data,
+        photos=args.photos,
+        megapixels=args.megapixels,
+        method=method,
+        progress=bar.update,
+    )
+    bar.close()
+    print(people.format_speed(rows))
+    out["speed"] = rows
+    if args.json:  # atomically: a temp file beside it, then a rename
+        part = args.json.with_suffix(args.json.suffix + ".part")
+        part.write_text(json.dumps(out, indent=1))
+        part.replace(args.json)
     return 0

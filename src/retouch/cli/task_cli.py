@@ -19,11 +19,18 @@ from functools import partial
 from pathlib import Path
 
 from retouch.cli.batch import add_io_arguments, add_option_argument
+from retouch.core.options import OptionSpec
 from retouch.core.registry import get, list_methods
 from retouch.core.tasks import TaskSpec
 from retouch.photo import PhotoSettings
 
-__all__ = ["add_task_arguments", "add_task_parser", "method_options", "photo_settings"]
+__all__ = [
+    "add_promoted_flag",
+    "add_task_arguments",
+    "add_task_parser",
+    "method_options",
+    "photo_settings",
+]
 
 
 def add_task_parser(sub, spec: TaskSpec) -> Callable[[argparse.Namespace], int]:
@@ -63,14 +70,7 @@ def add_task_arguments(
         help=f"{spec.verb} method (default: %(default)s); see `retouch methods {spec.name}`",
     )
     for name in spec.promoted:
-        option = default.specs[name]
-        p.add_argument(
-            f"--{name.replace('_', '-')}",
-            dest=f"promoted_{name}",
-            choices=option.choices,
-            default=option.default,
-            help=f"{name} of the method (default: %(default)s)",
-        )
+        add_promoted_flag(p, name, default.specs[name])
     if spec.kind == "segment":
         from retouch.cli.segment_io import add_segment_arguments
 
@@ -86,6 +86,42 @@ def add_task_arguments(
     add_option_argument(p, "a method option, e.g. -O threshold=0.6 (repeatable)")
 
 
+def add_promoted_flag(p: argparse.ArgumentParser, name: str, option: OptionSpec) -> None:
+    """``--NAME`` for a promoted method option: a choice (``--part eyes``), a switch for a
+    true/false option (``--keep-largest``), a text option that may be given more than
+    once (the values joined by spaces: ``--select 10,20 --select 30,40``), or a number.
+    The value is checked where options are, by ``create`` (one line, exit 2)."""
+    flag, dest = f"--{name.replace('_', '-')}", f"promoted_{name}"
+    about = f"the method's {name} option"
+    if option.choices is None and option.kind is bool:
+        p.add_argument(flag, dest=dest, action="store_true", help=f"{about} (a switch)")
+    elif option.choices is None and option.kind is str:
+        p.add_argument(
+            flag,
+            dest=dest,
+            action="append",
+            default=None,
+            metavar="VALUE",
+            help=f"{about}: {option.describe()} (repeatable: the values are joined)",
+        )
+    elif option.choices is None:
+        p.add_argument(
+            flag,
+            dest=dest,
+            default=option.default,
+            metavar="N",
+            help=f"{about}: {option.describe()} (default: %(default)s)",
+        )
+    else:
+        p.add_argument(
+            flag,
+            dest=dest,
+            choices=option.choices,
+            default=option.default,
+            help=f"{name} of the method (default: %(default)s)",
+        )
+
+
 def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
     """The ``-O`` options with the promoted flags' values added."""
     from retouch.cli.batch import parse_options
@@ -93,8 +129,11 @@ def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
     options = parse_options(args.option)
     accepted = get(spec.name, args.method).options
     for name in spec.promoted:
-        if name in accepted:
-            options.setdefault(name, getattr(args, f"promoted_{name}"))
+        value = getattr(args, f"promoted_{name}")
+        if isinstance(value, list):  # a repeatable text flag
+            value = " ".join(value)
+        if name in accepted and value is not None:
+            options.setdefault(name, value)
     return options
 
 

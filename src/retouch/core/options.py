@@ -1,7 +1,8 @@
 """Method options: their type, range and choices, read from the method's signature.
 
 A method declares each option once, as a keyword-only parameter whose annotation
-says what it takes; a range or a parity goes in ``Annotated``::
+says what it takes; a range or a parity, or the form of a text (``Pattern``), goes in
+``Annotated``::
 
     def patchmatch(image, mask, *, patch_size: Annotated[int, Range(3, 31, odd=True)] = 7):
         ...
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from typing import Any
 
 from retouch.core.errors import InputError
 
-__all__ = ["OneOf", "OptionSpec", "Range", "option_specs"]
+__all__ = ["OneOf", "OptionSpec", "Pattern", "Range", "option_specs"]
 
 _SCALARS = (bool, int, float, str)
 _TRUE = {"true", "yes", "on", "1"}
@@ -71,6 +73,19 @@ class OneOf:
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """The form a text option's value must have: a regular expression it must match
+    whole (``re.fullmatch``), and an example of it for the error message."""
+
+    regex: str
+    example: str
+
+    def matches(self, value: str) -> bool:
+        """True when ``value`` has the form (the whole of it)."""
+        return re.fullmatch(self.regex, value) is not None
+
+
+@dataclass(frozen=True)
 class OptionSpec:
     """One option of a method: name, default, scalar type, choices and range.
 
@@ -84,11 +99,14 @@ class OptionSpec:
     optional: bool = False
     choices: tuple[Any, ...] | None = None
     range: Range | None = None
+    pattern: Pattern | None = None
 
     def describe(self) -> str:
         """What the option takes, e.g. ``"an odd whole number from 3 to 31"``."""
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
+        if self.pattern is not None and self.kind is str:
+            return f"text like {self.pattern.example!r}"
         odd = self.range is not None and self.range.odd
         what = {
             bool: "true or false",
@@ -121,6 +139,8 @@ class OptionSpec:
             ok = converted in self.choices
         if ok and self.range is not None and self.kind in (int, float):
             ok = self.range.contains(converted)
+        if ok and self.pattern is not None and self.kind is str:
+            ok = self.pattern.matches(converted)
         if not ok:
             prefix = f"{where}: " if where else ""
             raise InputError(f"{prefix}option {self.name} must be {self.describe()}, got {value!r}")
@@ -137,6 +157,8 @@ class OptionSpec:
                 schema["minimum"] = self.range.low
             if self.range.high is not None:
                 schema["maximum"] = self.range.high
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern.regex
         if self.default is not None and not callable(self.default):
             schema["default"] = self.default
         return schema
@@ -201,11 +223,12 @@ def _spec(name: str, default: Any, hint: Any) -> OptionSpec:
     if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
         rest = [a for a in args if a is not type(None)]
         hint, optional = (rest[0] if len(rest) == 1 else None), True
-    rng = one_of = None
+    rng = one_of = pattern = None
     if typing.get_origin(hint) is typing.Annotated:
         hint, *extras = typing.get_args(hint)
         rng = next((x for x in extras if isinstance(x, Range)), None)
         one_of = next((x for x in extras if isinstance(x, OneOf)), None)
+        pattern = next((x for x in extras if isinstance(x, Pattern)), None)
     choices = tuple(one_of.values) if one_of else None
     if typing.get_origin(hint) is typing.Literal:
         choices = typing.get_args(hint)
@@ -213,4 +236,4 @@ def _spec(name: str, default: Any, hint: Any) -> OptionSpec:
     kind = hint if hint in _SCALARS else None
     if kind is None and hint is None and type(default) in _SCALARS:
         kind = type(default)
-    return OptionSpec(name, default, kind, optional, choices, rng)
+    return OptionSpec(name, default, kind, optional, choices, rng, pattern)

@@ -52,6 +52,7 @@ BUILTIN_TASKS: dict[str, str] = {
     "lineart": "retouch.lineart",
     "cartoon": "retouch.cartoon",
     "tattoo": "retouch.tattoo",
+    "people": "retouch.people",
 }
 
 Input = Literal["image", "mask"]
