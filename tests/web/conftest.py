@@ -31,7 +31,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server_url() -> Iterator[str]:
     """The app (``create_app``) served by uvicorn in a thread on 127.0.0.1."""
     need_module("fastapi", "pip install -e '.[serve]'")
@@ -54,9 +54,10 @@ def server_url() -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright, closed after tests/web (its event
+    loop in the main thread would break the asyncio.run of later tests)."""
     sync_api = need_module("playwright.sync_api", "pip install -e '.[web]'")
     need(
         CHROMIUM.is_file(),
@@ -80,7 +81,7 @@ def page(browser, server_url):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server_url}/")
-    page.wait_for_function("document.querySelector('#erase-method').options.length > 0")
+    page.wait_for_function("document.querySelector('#erase-method')?.options.length > 0")
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
@@ -90,3 +91,14 @@ def page(browser, server_url):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def sample_png(tmp_path_factory) -> Path:
+    """The sample photo as a lossless PNG (``sample.png``), so results compare exactly."""
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("photos") / "sample.png"
+    with Image.open(SAMPLE) as img:
+        img.convert("RGB").save(path)
+    return path

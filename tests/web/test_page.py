@@ -75,8 +75,8 @@ def options_of(page, select: str) -> list[str]:
     return page.eval_on_selector_all(f"{select} option", "o => o.map(x => x.value)")
 
 
-def open_sample(page) -> None:
-    page.set_input_files("#file", str(SAMPLE))
+def open_sample(page, path=SAMPLE) -> None:
+    page.set_input_files("#file", str(path))
     page.wait_for_function("!document.querySelector('#erase').disabled")
 
 
@@ -165,8 +165,9 @@ def test_a_task_added_to_the_catalogue_appears_without_editing_the_page(page, se
     assert np.array_equal(canvas_bits(page, "mask"), half)
 
 
-def test_paint_erase_compare_and_download(page, screenshots):
-    open_sample(page)
+def test_paint_erase_compare_and_download(page, screenshots, sample_png):
+    """A PNG photo comes back as a PNG: every pixel away from the stroke is the photo's."""
+    open_sample(page, sample_png)
     assert page.evaluate(
         "[document.getElementById('mask').width, document.getElementById('mask').height]"
     ) == [512, 512]
@@ -189,6 +190,7 @@ def test_paint_erase_compare_and_download(page, screenshots):
 
     with page.expect_download() as info:
         page.click("#dl-result")
+    assert info.value.suggested_filename == "sample_retouched.png"
     result = read_download(info.value)
     with Image.open(SAMPLE) as img:
         original = np.asarray(img.convert("RGB"))

@@ -204,10 +204,11 @@ def mask_from_array(array: np.ndarray, *, alpha: np.ndarray | None = None) -> np
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[2] in (2, 4) and alpha is None:
         array, alpha = array[..., :-1], array[..., -1]
+    on, off = np.uint8(255), np.uint8(0)  # uint8 throughout: no 8-byte copy of a 24 MP mask
     if alpha is not None and alpha.min() < 255:
-        return np.where(alpha >= 128, 255, 0).astype(np.uint8)
+        return np.where(alpha >= 128, on, off)
     value = array.max(axis=2) if array.ndim == 3 else array
-    return np.where(value >= 128, 255, 0).astype(np.uint8)
+    return np.where(value >= 128, on, off)
 
 
 def to_rgb(array: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The HTTP API of retouch: ``create_app(settings)`` builds it, ``serve`` runs it.
 
-FastAPI documents every endpoint at ``/docs`` (OpenAPI schema at ``/openapi.json``)::
+Every endpoint is documented at ``/docs`` (a local page drawn from the OpenAPI schema
+at ``/openapi.json``)::
 
     from retouch.server import ServerSettings, create_app
     app = create_app(ServerSettings(max_pixels=20_000_000, workers=2))
@@ -31,6 +32,7 @@ from retouch import __version__
 from retouch.server.engine import Engine
 from retouch.server.errors import install_error_handlers
 from retouch.server.hosts import HostOriginMiddleware
+from retouch.server.jobs import Jobs
 from retouch.server.limits import BodyLimitMiddleware
 from retouch.server.routes import build_router, tidy_openapi
 from retouch.server.settings import ServerSettings
@@ -55,15 +57,25 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """A FastAPI app serving API v1 under ``settings`` (defaults: ``ServerSettings()``)."""
     settings = settings or ServerSettings()
     engine = Engine(settings)
+    jobs = Jobs(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        jobs.close()
         engine.close()
 
-    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="retouch",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN: ours is local
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.jobs = jobs
     install_error_handlers(app)
     # The last added runs first: names and origins are checked before the body is read.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
@@ -71,12 +83,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.allow_origins),
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Prefer"],
         )
     app.add_middleware(
         HostOriginMiddleware, hosts=settings.accepted_hosts, origins=settings.allow_origins
     )
-    app.include_router(build_router(engine))
+    app.include_router(build_router(engine, jobs))
     _add_web_page(app)
     _tidy_schema(app)
     return app
@@ -95,11 +108,20 @@ def _tidy_schema(app: FastAPI) -> None:
 
 
 def _add_web_page(app: FastAPI) -> None:
-    """The editor page at ``/``; its scripts and styles under ``/static``."""
+    """The editor page at ``/``, the API's docs at ``/docs`` (drawn from
+    ``/openapi.json`` by a local script, no CDN), the icon; files under ``/static``."""
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html", media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

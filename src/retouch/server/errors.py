@@ -3,9 +3,10 @@
 Decoding an upload fails with 400 (not an image, truncated, empty), a limit with
 413, a well-formed request that cannot be processed with 422 (missing or bad
 field, unknown method, mask of another size), an unknown task with 404, an
-``Accept`` header asking for neither PNG nor JPEG with 406, a missing model, a
-request over the time limit or cancelled work (the client left, the server is
-stopping) with 503. A request for another host or from another site's page gets
+``Accept`` header asking for neither PNG nor JPEG with 406, an unknown job with
+404, the result of a job that is not over with 409, a missing model, a request over
+the time limit, cancelled work (the client left, the server is stopping, the job was
+cancelled) or too many jobs with 503. A request for another host or from another site's page gets
 403 from ``HostOriginMiddleware`` before it gets here. Anything else is logged
 with its traceback and answered 500 without one.
 """
@@ -24,8 +25,11 @@ from retouch.core.errors import InputError, LimitError, RetouchError
 from retouch.core.weights import MissingModelError
 
 __all__ = [
+    "JobNotOverError",
     "NotAcceptableError",
     "RequestTimeoutError",
+    "TooManyJobsError",
+    "UnknownJobError",
     "UnknownTaskError",
     "UploadError",
     "install_error_handlers",
@@ -47,6 +51,18 @@ class RequestTimeoutError(RetouchError):
     """The request's work did not finish within the server's time limit (503)."""
 
 
+class UnknownJobError(RetouchError):
+    """No job with this id: never made, its result already read, or forgotten (404)."""
+
+
+class JobNotOverError(RetouchError):
+    """A job's result is asked for before the job is over (409)."""
+
+
+class TooManyJobsError(RetouchError):
+    """The server keeps no more jobs now (503)."""
+
+
 class UnknownTaskError(RetouchError):
     """No endpoint for this task (404); ``tasks`` lists the valid ones."""
 
@@ -60,6 +76,9 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UploadError, 400),
     (InputError, 422),
     (UnknownTaskError, 404),
+    (UnknownJobError, 404),
+    (JobNotOverError, 409),
+    (TooManyJobsError, 503),
     (NotAcceptableError, 406),
     (RequestTimeoutError, 503),
     (Cancelled, 503),

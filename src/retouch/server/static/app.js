@@ -1,34 +1,50 @@
-// retouch web page: paint a mask over a display copy of the photo, send the
-// full-resolution photo and the mask (scaled up to it) to the HTTP API.
+// retouch web page. The mask is kept as geometry (strokes, rectangles, outlines and the
+// masks the server found), drawn over a display copy of the photo and rasterised again
+// at the photo's own size when it is sent. Every panel, menu, range, limit and format
+// comes from GET /api/v1/methods; a photo is checked by the server (POST /api/v1/probe)
+// when it is opened; long work runs as a server job that the page polls and can cancel.
 "use strict";
 
 const MAX_DISPLAY = 1024;  // longest side of the display copy, in pixels
-const UNDO_LIMIT = 40;
+const UNDO_LIMIT = 60;
+const POLL_WAIT_S = 1;     // how long one poll of a job waits for its end
+const FINAL = ["done", "failed", "cancelled"];
+const MASK_COLOUR = "rgb(255, 40, 80)";
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  photo: null,       // Blob sent to the server (full resolution)
+  photo: null,       // Blob of the photo (full resolution), as sent to the server
+  info: null,        // what POST /api/v1/probe said of it: size, format, output format
+  name: "photo",     // the photo's file name without its extension (download names)
   natural: null,     // {w, h} of the photo
-  result: null,      // Blob of the last result
+  gen: 0,            // bumped for every photo shown: answers for an older one are dropped
+  opening: 0,        // bumped for every Open: only the latest one is shown
+  ops: [],           // the mask: drawing operations in display-copy pixels
+  redo: [],
+  result: null,      // Blob of the last result, of this photo
   resultUrl: null,
+  resultName: null,
+  history: [],       // the photos before each "Apply again": {photo, info, name, ops}
+  job: null,         // {abort, id, gen} of the work in flight
+  busy: false,
   tool: "brush",
   size: 30,
-  undo: [],
-  redo: [],
-  busy: false,
-  zoom: 0,           // 0: fit the window, else displayed pixels per display-copy pixel
-  methods: null,
+  zoom: 0,           // 0: fit the window, else displayed pixels per photo pixel
+  methods: null,     // the catalogue's tasks
+  limits: null,      // the server's limits and formats
 };
 
 const photoCv = $("photo"), maskCv = $("mask"), resultCv = $("result"), tuneCv = $("tune");
 const maskCtx = maskCv.getContext("2d");
-const MASK_COLOUR = "rgb(255, 40, 80)";
+const stage = $("stage");
 
 // ---------- status ----------
 function setStatus(text) { $("status").textContent = text; }
 function setBusy(on, text) {
   state.busy = on;
   $("busy").hidden = !on;
+  $("cancel").hidden = !on;
+  if (!on) $("progress").hidden = true;
   if (text) setStatus(text);
   refreshButtons();
 }
@@ -36,36 +52,45 @@ function showError(text) {
   const box = $("error");
   box.textContent = text || "";
   box.hidden = !text;
-  if (text) setStatus("Error");
+  if (text) { setStatus("Error"); showNotice(""); }
+}
+function showNotice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
 }
 function refreshButtons() {
-  const hasPhoto = !!state.photo, idle = !state.busy;
-  $("undo").disabled = !state.undo.length || !idle;
-  $("redo").disabled = !state.redo.length || !idle;
-  $("clear").disabled = !hasPhoto || !idle;
-  $("erase").disabled = !hasPhoto || !idle || !state.methods;
-  for (const b of document.querySelectorAll(".seg")) b.disabled = !hasPhoto || !idle || !state.methods;
+  const hasPhoto = !!state.photo, idle = !state.busy, ready = hasPhoto && idle && !!state.methods;
+  const editing = !state.result;  // the mask is shown (not the result)
+  $("undo").disabled = !state.ops.length || !idle || !editing;
+  $("redo").disabled = !state.redo.length || !idle || !editing;
+  $("clear").disabled = !hasPhoto || !idle || !editing;
+  for (const b of document.querySelectorAll("[data-run]")) b.disabled = !ready;
   const hasResult = !!state.result;
   $("apply").disabled = !hasResult || !idle;
   $("back").disabled = !hasResult || !idle;
+  $("history-back").disabled = !state.history.length || !idle;
   $("tune-use").disabled = !hasPhoto || !idle || !tuner.bits;
   $("dl-result").disabled = !hasResult;
   $("compare").disabled = !hasResult;
   $("dl-mask").disabled = !hasPhoto;
+  $("quality-row").hidden = !state.info || state.info.output !== "jpeg";
   for (const id of ["zoom-in", "zoom-out", "zoom-fit"]) $(id).disabled = !hasPhoto;
 }
 function updateInfo() {
   const n = state.natural;
-  const photo = n ? `${n.w} × ${n.h}  ·  view ${maskCv.width} × ${maskCv.height}  ·  ` : "";
+  const fmt = state.info ? `${state.info.format} · ` : "";
+  const photo = n ? `${fmt}${n.w} × ${n.h}  ·  ` : "";
   $("info").textContent = `${photo}${state.tool}  ·  size ${state.size}`;
 }
 
-// ---------- menus: built from the task records (GET /api/v1/methods) ----------
-// Nothing here names a task's method, option or limit: a task the server adds
-// appears with its menus, ranges and defaults without an edit to the page.
+// ---------- panels: built from the task records (GET /api/v1/methods) ----------
+// Nothing here names a task's method, option or limit: a task the server adds gets
+// its panel, menus, ranges and defaults without an edit to the page.
 const FIELD_LABELS = { dilate: "Grow mask (px)" };  // wording only; ranges come from the server
+const PAST = { erase: "Erased" };                    // wording only
 const title = (name) => name.charAt(0).toUpperCase() + name.slice(1).replace(/[_-]/g, " ");
 const label = (name) => FIELD_LABELS[name] || title(name);
+const SELECT = "SELECT";
 
 function element(tag, props = {}, children = []) {
   const el = Object.assign(document.createElement(tag), props);
@@ -78,12 +103,6 @@ function fillSelect(select, names, chosen) {
 function methodSelect(select, t) {
   fillSelect(select, t.methods.map((m) => m.name), t.default);
   select.title = t.methods.map((m) => `${m.name}: ${m.summary}`).join("\n");
-  return select;
-}
-function choiceSelect(id, name, schema) {
-  const select = element("select", { id, title: label(name) });
-  select.setAttribute("aria-label", label(name));
-  fillSelect(select, schema.enum.map(String), String(schema.default ?? schema.enum[0]));
   return select;
 }
 function decimals(x) {
@@ -107,33 +126,151 @@ function numberInput(id, schema, type) {
   el.value = schema.default ?? schema.minimum ?? 0;
   return el;
 }
-function buildErase(t) {
-  // The erase panel: its method menu and one number input per field (dilate, seed).
-  methodSelect($("erase-method"), t);
-  $("erase-fields").replaceChildren(...Object.entries(t.fields || {}).map(([name, schema]) => {
-    const input = numberInput(`erase-${name}`, schema, "number");
-    input.dataset.field = name;
-    input.title = `${schema.minimum} to ${schema.maximum}`;
-    return element("label", {}, [label(name), " ", input]);
-  }));
+function optionInput(id, name, schema) {
+  // One input for an option, from its JSON schema: a menu, a check box, a number or text.
+  let el;
+  if (schema.enum) {
+    el = element(SELECT, { id });
+    fillSelect(el, schema.enum.map(String), String(schema.default ?? schema.enum[0]));
+  } else if (schema.type === "boolean") {
+    el = element("input", { id, type: "checkbox", checked: !!schema.default });
+  } else if (schema.type === "integer" || schema.type === "number") {
+    el = numberInput(id, schema, "number");
+    if (schema.default === undefined) el.value = "";
+  } else {
+    el = element("input", { id, type: "text", value: schema.default ?? "" });
+  }
+  el.dataset.option = name;
+  el.dataset.type = schema.type || "";
+  el.dataset.default = JSON.stringify(schema.default ?? null);
+  el.setAttribute("aria-label", label(name));
+  const range = Number.isFinite(schema.minimum) ? `${schema.minimum} to ${schema.maximum}` : "";
+  el.title = [label(name), range, schema.default !== undefined ? `default ${schema.default}` : ""]
+    .filter(Boolean).join(", ");
+  return el;
 }
-const promotedSelects = {};  // verb -> its promoted option selects
+function optionValue(el) {
+  if (el.type === "checkbox") return el.checked;
+  if (el.dataset.type === "integer") return el.value === "" ? null : parseInt(el.value, 10);
+  if (el.dataset.type === "number") return el.value === "" ? null : Number(el.value);
+  return el.value;
+}
+function labelled(name, input) { return element("label", {}, [label(name), " ", input]); }
+
+const panels = {};  // verb -> {method, promoted: [inputs], options: container, fields: container}
+function methodOptions(verb, t) {
+  // The chosen method's options (besides the promoted ones), rebuilt when it changes.
+  const box = element("div", { id: `${verb}-options`, className: "fields" });
+  const details = element("details", { className: "options" }, [element("summary", { textContent: "Method options" }), box]);
+  const rebuild = () => {
+    const m = t.methods.find((x) => x.name === panels[verb].method.value) || t.methods[0];
+    // Not the promoted options nor the task's own fields (erase's seed is a field).
+    const own = Object.entries(m.options || {}).filter(([name]) => !(name in (t.promoted || {})) && !(name in (t.fields || {})));
+    box.replaceChildren(...own.map(([name, schema]) => labelled(name, optionInput(`${verb}-opt-${name}`, name, schema))));
+    details.hidden = !own.length;
+  };
+  return { details, box, rebuild };
+}
+function taskCard(verb, t, heading) {
+  const method = methodSelect(element(SELECT, { id: `${verb}-method` }), t);
+  method.setAttribute("aria-label", `${title(verb)} method`);
+  const promoted = Object.entries(t.promoted || {}).map(([name, schema]) => optionInput(`${verb}-${name}`, name, schema));
+  const options = methodOptions(verb, t);
+  panels[verb] = { method, promoted, options: options.box };
+  method.addEventListener("change", options.rebuild);
+  const card = element("section", { className: "card", id: `card-${verb}`, title: t.summary || verb }, [
+    element("h2", { textContent: heading }),
+    labelled("method", method),
+    ...promoted.map((el) => labelled(el.dataset.option, el)),
+  ]);
+  return { card, options };
+}
+function runButton(id, text, run, primary = false) {
+  const b = element("button", { id, textContent: text, className: primary ? "primary" : "", disabled: true });
+  b.dataset.run = "1";
+  b.addEventListener("click", run);
+  return b;
+}
+// A text option whose example is "X,Y X,Y" takes points of the photo: it gets a
+// "Pick on the photo" button, and each click on the photo adds its point (photo pixels).
+const POINTS = /^\s*\d+(\.\d+)?,\d+(\.\d+)?(\s+\d+(\.\d+)?,\d+(\.\d+)?)*\s*$/;
+let picking = null;  // the text input that clicks on the photo add points to
+function takesPoints(schema) {
+  return schema.type === "string" && (schema.examples || []).some((x) => POINTS.test(String(x)));
+}
+function pickButton(input) {
+  const b = element("button", { id: `${input.id}-pick`, textContent: "Pick on the photo",
+    title: "Click the photo where the ones to choose are; click here again to stop" });
+  b.addEventListener("click", () => setPicking(picking === input ? null : input));
+  return b;
+}
+function setPicking(input) {
+  picking = input;
+  for (const b of document.querySelectorAll("[id$=-pick]")) {
+    const on = !!input && b.id === `${input.id}-pick`;
+    b.classList.toggle("picking", on);
+    b.textContent = on ? "Done picking" : "Pick on the photo";
+  }
+  maskCv.style.cursor = input ? "copy" : "";
+  if (input) setStatus("Click on the photo to choose; Done picking to stop");
+}
+function addPoint(ev) {
+  const p = canvasPoint(ev), k = state.natural.w / maskCv.width;
+  picking.value = `${picking.value} ${Math.round(p.x * k)},${Math.round(p.y * k)}`.trim();
+  setStatus(`Chosen: ${picking.value.split(/\s+/).length} point(s) at ${picking.value}`);
+}
+function buildEditPanels(tasks) {
+  // One card per edit task (erase, tattoo, remove people): method, options, fields, run.
+  const cards = Object.entries(tasks).filter(([, t]) => t.kind === "edit").map(([verb, t]) => {
+    const { card, options } = taskCard(verb, t, title(verb));
+    for (const el of panels[verb].promoted) {
+      if (takesPoints(t.promoted[el.dataset.option])) el.closest("label").after(pickButton(el));
+    }
+    const fields = element("div", { id: `${verb}-fields`, className: "fields" },
+      Object.entries(t.fields || {}).map(([name, schema]) => {
+        const input = numberInput(`${verb}-${name}`, schema, "number");
+        input.dataset.field = name;
+        input.title = `${schema.minimum} to ${schema.maximum}`;
+        return labelled(name, input);
+      }));
+    const buttons = t.detects
+      ? [element("div", { className: "row" }, [
+          runButton(`${verb}-detect`, `Find ${t.detects}`, () => runEdit(verb, { detectOnly: true })),
+          runButton(verb, "Remove", () => runEdit(verb), true)]),
+        element("P", { className: "note", textContent: `Remove fills what the mask marks; with no mask, the ${t.detects} the method finds. Find adds them to the mask to edit first.` })]
+      : [runButton(verb, title(verb), () => runEdit(verb), true)];
+    card.append(fields, options.details, ...buttons);
+    options.rebuild();
+    return card;
+  });
+  $("edit-panels").replaceChildren(...cards);
+}
+function buildMakePanels(tasks) {
+  // One card per transform task (line art, cartoon): method, its options, make.
+  const cards = Object.entries(tasks).filter(([, t]) => t.kind === "transform").map(([verb, t]) => {
+    const { card, options } = taskCard(verb, t, title(verb));
+    card.append(options.details, runButton(`make-${verb}`, `Make ${title(verb).toLowerCase()}`, () => runMake(verb)));
+    options.rebuild();
+    return card;
+  });
+  $("make-panels").replaceChildren(...cards);
+}
 function buildSegmenters(tasks) {
   // One row per task whose kind is "segment": its button, method menu, promoted options.
   const rows = Object.entries(tasks).filter(([, t]) => t.kind === "segment").map(([verb, t]) => {
-    const button = element("button", { id: `seg-${verb}`, className: "seg", textContent: title(verb),
-      title: t.summary || verb, disabled: true });
+    const button = runButton(`seg-${verb}`, title(verb), () => segment(verb));
+    button.className = "seg";
+    button.title = t.summary || verb;
     button.dataset.task = verb;
-    button.addEventListener("click", () => segment(verb));
-    const method = methodSelect(element("select", { id: `${verb}-method` }), t);
+    const method = methodSelect(element(SELECT, { id: `${verb}-method` }), t);
     method.setAttribute("aria-label", `${title(verb)} method`);
-    const promoted = Object.entries(t.promoted || {}).map(([name, schema]) => {
-      const select = choiceSelect(`${verb}-${name}`, name, schema);
-      select.dataset.option = name;
-      return select;
-    });
-    promotedSelects[verb] = promoted;
-    return element("div", { className: "row seg-row" }, [button, method, ...promoted]);
+    const promoted = Object.entries(t.promoted || {}).map(([name, schema]) => optionInput(`${verb}-${name}`, name, schema));
+    panels[verb] = { method, promoted, options: null };
+    // A promoted menu is labelled with its name ("Part"), so face's skin part is not
+    // taken for the Skin button.
+    const labels = promoted.map((el) => element("label", { title: `${title(verb)} ${el.dataset.option}` },
+      [label(el.dataset.option), el]));
+    return element("div", { className: "seg-row" }, [button, method, ...labels]);
   });
   $("segmenters").replaceChildren(...rows);
 }
@@ -141,23 +278,46 @@ async function loadMethods() {
   try {
     const res = await fetch("/api/v1/methods");
     if (!res.ok) throw new Error(`GET /api/v1/methods: HTTP ${res.status}`);
-    const tasks = (await res.json()).tasks;
-    if (tasks.erase) buildErase(tasks.erase);
-    else $("erase-method").disabled = true;
+    const body = await res.json();
+    const tasks = body.tasks;
+    state.limits = body.limits || null;
+    buildEditPanels(tasks);
+    // The first edit task (erase), then its result and the masks to start from.
+    const first = $("edit-panels").firstElementChild;
+    if (first) first.after($("result-card"), $("mask-card"));
     buildSegmenters(tasks);
+    buildMakePanels(tasks);
     buildTuner(tasks);
+    applyLimits(state.limits);
     state.methods = tasks;
   } catch (err) {
     showError(`Could not read the methods from the server: ${err.message}`);
   }
   refreshButtons();
 }
-function promotedFields(verb, form) {
-  // The values of a task's promoted options (face's part), as the form fields of that name.
-  for (const select of promotedSelects[verb] || []) form.append(select.dataset.option, select.value);
+function applyLimits(limits) {
+  if (!limits) return;
+  $("file").accept = limits.read_media_types.join(",");
+  const q = limits.quality, input = $("quality");
+  input.min = q.minimum; input.max = q.maximum; input.step = 1; input.value = q.default;
+}
+function appendOptions(verb, form) {
+  // The promoted options as their own fields; the method's other options that differ
+  // from their defaults as the options JSON object.
+  const p = panels[verb];
+  for (const el of p.promoted) {
+    const v = optionValue(el);
+    if (v !== null && v !== "") form.append(el.dataset.option, String(v));
+  }
+  const options = {};
+  for (const el of p.options ? p.options.querySelectorAll("[data-option]") : []) {
+    const v = optionValue(el);
+    if (v !== null && v !== "" && JSON.stringify(v) !== el.dataset.default) options[el.dataset.option] = v;
+  }
+  if (Object.keys(options).length) form.append("options", JSON.stringify(options));
 }
 
-// ---------- opening a photo ----------
+// ---------- opening a photo: the server says whether it can work on it ----------
 function loadImage(blob) {
   return new Promise((resolve, reject) => {
     const url = URL.createObjectURL(blob);
@@ -167,26 +327,64 @@ function loadImage(blob) {
     img.src = url;
   });
 }
-async function openPhoto(blob) {
-  // A new photo (or the result, applied again) starts with an empty mask and history.
-  showError("");
-  let img;
-  try { img = await loadImage(blob); } catch (err) { showError(err.message); return; }
+const stem = (name) => (name || "photo").replace(/\.[^.]*$/, "").replace(/[\\/:*?"<>|]+/g, "_") || "photo";
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+async function apiError(res) {
+  let message = `HTTP ${res.status}`;
+  try { message = (await res.json()).error || message; } catch (_) { /* not JSON */ }
+  return new Error(`${message} (HTTP ${res.status})`);
+}
+async function probe(blob) {
+  const form = new FormData();
+  form.append("image", blob, "image");
+  const res = await fetch("/api/v1/probe", { method: "POST", body: form });
+  if (!res.ok) throw await apiError(res);
+  return res.json();
+}
+async function openFile(file, name = file.name) {
+  // Refused here what the server would refuse (its own limits and decoder), kept
+  // the photo shown until then.
+  showError(""); showNotice("");
+  const limit = state.limits && state.limits.max_upload_bytes;
+  if (limit && file.size > limit) {
+    showError(`Cannot open ${name}: ${mib(file.size)} is over the server's limit of ${mib(limit)} a request.`);
+    return;
+  }
+  const ticket = ++state.opening;
+  setStatus(`Reading ${name}…`);
+  const [info, img] = await Promise.allSettled([probe(file), loadImage(file)]);
+  if (ticket !== state.opening) return;  // another photo was opened meanwhile
+  if (info.status === "rejected") { showError(`Cannot open ${name}: ${info.reason.message}`); return; }
+  if (img.status === "rejected") {
+    showError(`Cannot open ${name}: the server reads this ${info.value.format} file, but this browser cannot show it; convert it to JPEG or PNG.`);
+    return;
+  }
+  state.history = [];
+  showPhoto({ photo: file, info: info.value, name: stem(name) }, img.value);
+  setStatus(`Opened ${name} (${info.value.width} × ${info.value.height})`);
+}
+function showPhoto(entry, img, ops = []) {
+  // Show a photo with its mask; whatever was in flight for the one before is cancelled.
+  cancelJob();
+  state.gen++;
   const w = img.naturalWidth, h = img.naturalHeight;
   const scale = Math.min(1, MAX_DISPLAY / Math.max(w, h));
   const dw = Math.round(w * scale), dh = Math.round(h * scale);
   for (const cv of [photoCv, maskCv, resultCv, tuneCv]) { cv.width = dw; cv.height = dh; }
   photoCv.getContext("2d").drawImage(img, 0, 0, dw, dh);
-  state.photo = blob;
+  state.photo = entry.photo;
+  state.info = entry.info;
+  state.name = entry.name;
   state.natural = { w, h };
-  state.undo = [];
+  state.ops = ops.slice();
   state.redo = [];
+  maskFile.blob = null;
+  renderAll();
   clearResult();
   $("drop-hint").hidden = true;
   $("frame").hidden = false;
+  stage.classList.remove("empty");
   setZoom(0);
-  $("stage").classList.remove("empty");
-  setStatus(`Opened ${blob.name || "image"} (${w} × ${h})`);
   updateInfo();
   refreshButtons();
   resetTuner();
@@ -200,31 +398,121 @@ function clearResult() {
   $("divider").hidden = true;
   maskCv.hidden = false;
   showTuner();
+  refreshButtons();
 }
 
-// ---------- mask editing ----------
-function snapshot() {
-  state.undo.push(maskCtx.getImageData(0, 0, maskCv.width, maskCv.height));
-  if (state.undo.length > UNDO_LIMIT) state.undo.shift();
+// ---------- the mask: operations, drawn for display or at the photo's size ----------
+function dab(ctx, p, width) {
+  ctx.beginPath();
+  ctx.arc(p.x, p.y, width / 2, 0, 2 * Math.PI);
+  ctx.fill();
+}
+function line(ctx, a, b) {
+  ctx.beginPath();
+  ctx.moveTo(a.x, a.y);
+  ctx.lineTo(b.x, b.y);
+  ctx.stroke();
+}
+function outline(ctx, points) {
+  ctx.beginPath();
+  points.forEach((q, i) => (i ? ctx.lineTo(q.x, q.y) : ctx.moveTo(q.x, q.y)));
+  ctx.closePath();
+  ctx.fill();
+}
+function penFor(ctx, op, full) {
+  // Display: the mask colour, the eraser cuts it away. Full size: white on black.
+  const cut = op.kind === "stroke" && op.erase;
+  ctx.globalCompositeOperation = cut && !full ? "destination-out" : "source-over";
+  ctx.strokeStyle = ctx.fillStyle = cut && full ? "#000" : full ? "#fff" : MASK_COLOUR;
+  ctx.lineWidth = op.width || 1;
+  ctx.lineCap = ctx.lineJoin = "round";
+}
+function drawOp(ctx, op, full = false) {
+  ctx.save();
+  penFor(ctx, op, full);
+  if (op.kind === "stroke") {
+    dab(ctx, op.points[0], op.width);
+    for (let i = 1; i < op.points.length; i++) line(ctx, op.points[i - 1], op.points[i]);
+  } else if (op.kind === "rect") {
+    const [a, b] = op.points;
+    ctx.fillRect(Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y));
+  } else if (op.kind === "lasso") {
+    outline(ctx, op.points);
+  } else if (op.kind === "bits") {
+    if (full) { ctx.globalCompositeOperation = "lighten"; ctx.drawImage(op.full, 0, 0, maskCv.width, maskCv.height); }
+    else ctx.drawImage(op.tint, 0, 0);
+  } else if (op.kind === "clear") {
+    if (full) { ctx.fillStyle = "#000"; ctx.fillRect(0, 0, maskCv.width, maskCv.height); }
+    else ctx.clearRect(0, 0, maskCv.width, maskCv.height);
+  }
+  ctx.restore();
+}
+function pushOp(op) {
+  state.ops.push(op);
+  maskChanged();
+  if (state.ops.length > UNDO_LIMIT) flattenOldest();
   state.redo = [];
   refreshButtons();
 }
+function flattenOldest() {
+  // Past the undo limit the two oldest operations become one (still geometry).
+  const [a, b] = state.ops.splice(0, 2);
+  state.ops.unshift({ kind: "group", ops: [...(a.ops || [a]), ...(b.ops || [b])] });
+}
+const drawAny = (ctx, op, full) => (op.kind === "group" ? op.ops.forEach((o) => drawOp(ctx, o, full)) : drawOp(ctx, op, full));
 function undo() {
-  if (!state.undo.length || state.busy) return;
-  state.redo.push(maskCtx.getImageData(0, 0, maskCv.width, maskCv.height));
-  maskCtx.putImageData(state.undo.pop(), 0, 0);
-  setStatus("Undo"); refreshButtons();
+  if (!state.ops.length || state.busy || state.result) return;
+  state.redo.push(state.ops.pop());
+  maskChanged(); renderAll(); setStatus("Undo"); refreshButtons();
 }
 function redo() {
-  if (!state.redo.length || state.busy) return;
-  state.undo.push(maskCtx.getImageData(0, 0, maskCv.width, maskCv.height));
-  maskCtx.putImageData(state.redo.pop(), 0, 0);
-  setStatus("Redo"); refreshButtons();
+  if (!state.redo.length || state.busy || state.result) return;
+  state.ops.push(state.redo.pop());
+  maskChanged(); renderAll(); setStatus("Redo"); refreshButtons();
+}
+function renderAll() {
+  maskCtx.clearRect(0, 0, maskCv.width, maskCv.height);
+  for (const op of state.ops) drawAny(maskCtx, op, false);
 }
 function clearMask() {
-  snapshot();
-  maskCtx.clearRect(0, 0, maskCv.width, maskCv.height);
+  if (state.result) return;
+  pushOp({ kind: "clear" });
+  renderAll();
   setStatus("Mask cleared");
+}
+function maskIsEmpty() {
+  const d = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height).data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return false;
+  return true;
+}
+function fullMaskCanvas() {
+  // The mask at the photo's own size: every operation drawn again, white on black.
+  const { w, h } = state.natural;
+  const cv = element("canvas", { width: w, height: h });
+  const ctx = cv.getContext("2d");
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, w, h);
+  ctx.setTransform(w / maskCv.width, 0, 0, h / maskCv.height, 0, 0);
+  for (const op of state.ops) drawAny(ctx, op, true);
+  return cv;
+}
+const toBlob = (cv, type = "image/png") => new Promise((resolve) => cv.toBlob(resolve, type));
+// The full-size mask PNG is made ahead, once the mask has not changed for a moment, so
+// Erase sends it at once (a 24 MP mask takes about a second to encode).
+const MASK_AHEAD_MS = 400;
+const maskFile = { ops: null, length: -1, blob: null, timer: 0 };
+function maskChanged() {
+  clearTimeout(maskFile.timer);
+  maskFile.blob = null;
+  maskFile.timer = setTimeout(fullMaskBlob, MASK_AHEAD_MS);
+}
+function fullMaskBlob() {
+  // The PNG of the mask at the photo's size, made again only when the mask changed.
+  const ops = state.ops, length = ops.length;
+  if (!maskFile.blob || maskFile.ops !== ops || maskFile.length !== length) {
+    Object.assign(maskFile, { ops, length, blob: toBlob(fullMaskCanvas()) });
+  }
+  return maskFile.blob;
 }
 function setTool(tool) {
   state.tool = tool;
@@ -238,24 +526,41 @@ function setSize(size) {
   updateInfo();
 }
 
-// ---------- zoom and the brush outline ----------
-function displayScale() {
+// ---------- zoom (relative to the photo's own pixels) and the brush outline ----------
+function displayScale() {  // CSS pixels per display-copy pixel
   return maskCv.getBoundingClientRect().width / maskCv.width || 1;
 }
-function setZoom(zoom) {
-  state.zoom = zoom;
-  $("frame").classList.toggle("zoomed", zoom > 0);
-  photoCv.style.width = zoom > 0 ? `${Math.round(photoCv.width * zoom)}px` : "";
-  $("zoom-fit").textContent = `${Math.round(displayScale() * 100)}%`;
+function shownScale() {    // CSS pixels per photo pixel
+  return state.natural ? photoCv.getBoundingClientRect().width / state.natural.w : 1;
 }
-function zoomBy(factor) {
+function fitScale() {
+  const n = state.natural, pad = 2 * parseFloat(getComputedStyle(stage).paddingLeft || "0");
+  const w = stage.clientWidth - pad, h = stage.clientHeight - pad;
+  return Math.max(0.001, Math.min(w / n.w, h / n.h, photoCv.width / n.w));
+}
+function setZoom(zoom) {
+  if (!state.natural) return;
+  state.zoom = zoom;
+  const s = zoom > 0 ? zoom : fitScale(), n = state.natural;
+  photoCv.style.width = `${Math.max(1, Math.round(n.w * s))}px`;
+  photoCv.style.height = `${Math.max(1, Math.round(n.h * s))}px`;
+  $("zoom-fit").textContent = `${Math.round(shownScale() * 100)}%`;
+}
+function zoomBy(factor, at) {
   if (!state.photo) return;
-  const z = Math.min(8, Math.max(0.1, displayScale() * factor));
+  const before = photoCv.getBoundingClientRect();
+  const z = Math.min(8, Math.max(0.01, shownScale() * factor));
   setZoom(Math.abs(z - 1) < 0.05 ? 1 : z);
+  if (at) {  // keep the point under the pointer where it was
+    const after = photoCv.getBoundingClientRect();
+    const fx = (at.x - before.left) / before.width, fy = (at.y - before.top) / before.height;
+    stage.scrollLeft += after.left + fx * after.width - at.x;
+    stage.scrollTop += after.top + fy * after.height - at.y;
+  }
 }
 function moveCursor(ev) {
   const c = $("cursor");
-  const show = !SHAPE_TOOLS.includes(state.tool) && !!state.photo;
+  const show = !SHAPE_TOOLS.includes(state.tool) && !!state.photo && !state.result;
   c.hidden = !show;
   if (!show) return;
   const r = maskCv.getBoundingClientRect(), d = state.size * displayScale();
@@ -263,48 +568,22 @@ function moveCursor(ev) {
   c.style.left = `${ev.clientX - r.left}px`;
   c.style.top = `${ev.clientY - r.top}px`;
 }
-maskCv.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
 
-let drag = null;  // {x, y, base} while the pointer is down
+// ---------- pointer: paint, compare, pan ----------
+const SHAPE_TOOLS = ["rect", "lasso"];  // tools that draw a filled shape, not a brush stroke
+let drag = null;  // {op, base} while painting
+let pan = null;   // {x, y, left, top} while panning
+let spaceHeld = false;
+let comparing = false;
 function canvasPoint(ev) {
   const r = maskCv.getBoundingClientRect();
   return { x: (ev.clientX - r.left) * maskCv.width / r.width, y: (ev.clientY - r.top) * maskCv.height / r.height };
 }
-function strokeTo(a, b) {
-  maskCtx.save();
-  maskCtx.globalCompositeOperation = state.tool === "eraser" ? "destination-out" : "source-over";
-  maskCtx.strokeStyle = maskCtx.fillStyle = MASK_COLOUR;
-  maskCtx.lineWidth = state.size;
-  maskCtx.lineCap = maskCtx.lineJoin = "round";
-  maskCtx.beginPath();
-  maskCtx.moveTo(a.x, a.y);
-  maskCtx.lineTo(b.x, b.y);
-  maskCtx.stroke();
-  maskCtx.restore();
-}
-function drawRect(a, b) {
-  maskCtx.putImageData(drag.base, 0, 0);
-  maskCtx.fillStyle = MASK_COLOUR;
-  maskCtx.fillRect(Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y));
-}
-function drawLasso(points) {  // the closed outline so far, filled, over the mask as it was
-  maskCtx.putImageData(drag.base, 0, 0);
-  maskCtx.fillStyle = MASK_COLOUR;
-  maskCtx.beginPath();
-  points.forEach((q, i) => (i ? maskCtx.lineTo(q.x, q.y) : maskCtx.moveTo(q.x, q.y)));
-  maskCtx.closePath();
-  maskCtx.fill();
-}
-const SHAPE_TOOLS = ["rect", "lasso"];  // tools that draw a filled shape, not a brush stroke
-// Pan: hold Space and drag, or drag with the middle button; the stage scrolls.
-let pan = null;  // {x, y, left, top} while panning
-let spaceHeld = false;
-const stage = $("stage");
 stage.addEventListener("pointerdown", (ev) => {
   if (!state.photo || !(ev.button === 1 || (ev.button === 0 && spaceHeld))) return;
   ev.preventDefault();
   ev.stopImmediatePropagation();
-  stage.setPointerCapture(ev.pointerId);
+  capture(stage, ev);
   pan = { x: ev.clientX, y: ev.clientY, left: stage.scrollLeft, top: stage.scrollTop };
   stage.classList.add("panning");
 }, true);
@@ -316,126 +595,233 @@ stage.addEventListener("pointermove", (ev) => {
 for (const type of ["pointerup", "pointercancel"]) {
   stage.addEventListener(type, () => { pan = null; stage.classList.remove("panning"); });
 }
+stage.addEventListener("wheel", (ev) => {
+  if (!state.photo) return;
+  ev.preventDefault();
+  zoomBy(ev.deltaY < 0 ? 1.1 : 1 / 1.1, { x: ev.clientX, y: ev.clientY });
+}, { passive: false });
+// Pinch with two fingers zooms about their middle (and drops a stroke the first began).
+const touches = new Map();
+let pinch = null;
+const spread = () => { const [a, b] = [...touches.values()]; return Math.hypot(a.x - b.x, a.y - b.y) || 1; };
+const middle = () => { const [a, b] = [...touches.values()]; return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }; };
+stage.addEventListener("pointerdown", (ev) => {
+  if (ev.pointerType !== "touch" || !state.photo) return;
+  touches.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+  if (touches.size !== 2) return;
+  if (drag) { maskCtx.putImageData(drag.base, 0, 0); drag = null; }
+  pinch = { spread: spread() };
+  ev.preventDefault();
+  ev.stopImmediatePropagation();
+}, true);
+stage.addEventListener("pointermove", (ev) => {
+  if (!touches.has(ev.pointerId)) return;
+  touches.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+  if (!pinch || touches.size !== 2) return;
+  const now = spread();
+  zoomBy(now / pinch.spread, middle());
+  pinch.spread = now;
+  ev.stopImmediatePropagation();
+}, true);
+for (const type of ["pointerup", "pointercancel"]) {
+  stage.addEventListener(type, (ev) => {
+    touches.delete(ev.pointerId);
+    if (touches.size < 2) pinch = null;
+  }, true);
+}
+function capture(el, ev) {
+  try { el.setPointerCapture(ev.pointerId); } catch (_) { /* a pointer that is already gone */ }
+}
+// In result mode a drag on the photo moves the compare divider.
+const frame = $("frame");
+function compareAt(ev) {
+  const r = frame.getBoundingClientRect();
+  const percent = Math.max(0, Math.min(100, ((ev.clientX - r.left) / r.width) * 100));
+  $("compare").value = String(Math.round(percent));
+  setCompare(percent);
+}
+frame.addEventListener("pointerdown", (ev) => {
+  if (!state.result || pan || ev.button !== 0) return;
+  comparing = true;
+  capture(frame, ev);
+  compareAt(ev);
+});
+frame.addEventListener("pointermove", (ev) => { if (comparing) compareAt(ev); });
+for (const type of ["pointerup", "pointercancel"]) frame.addEventListener(type, () => { comparing = false; });
+
+maskCv.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
 maskCv.addEventListener("pointerdown", (ev) => {
-  if (!state.photo || state.busy || ev.button !== 0 || pan) return;
-  maskCv.setPointerCapture(ev.pointerId);
-  snapshot();
+  if (!state.photo || state.busy || ev.button !== 0 || pan || state.result) return;
+  if (picking) { addPoint(ev); return; }
+  capture(maskCv, ev);
   const p = canvasPoint(ev);
-  drag = { ...p, start: p, points: [p], base: state.undo[state.undo.length - 1] };
-  if (!SHAPE_TOOLS.includes(state.tool)) strokeTo(p, p);
+  const kind = SHAPE_TOOLS.includes(state.tool) ? state.tool : "stroke";
+  const op = { kind, erase: state.tool === "eraser", width: state.size, points: [p] };
+  drag = { op, base: maskCtx.getImageData(0, 0, maskCv.width, maskCv.height) };
+  if (kind === "stroke") {  // a single click leaves a dab
+    maskCtx.save(); penFor(maskCtx, op, false); dab(maskCtx, p, op.width); maskCtx.restore();
+  }
 });
 maskCv.addEventListener("pointermove", (ev) => {
   moveCursor(ev);
   if (!drag) return;
-  const p = canvasPoint(ev);
-  if (state.tool === "rect") drawRect(drag.start, p);
-  else if (state.tool === "lasso") { drag.points.push(p); drawLasso(drag.points); }
-  else strokeTo(drag, p);
-  drag.x = p.x; drag.y = p.y;
+  const p = canvasPoint(ev), op = drag.op;
+  if (op.kind === "stroke") {
+    maskCtx.save(); penFor(maskCtx, op, false); line(maskCtx, op.points[op.points.length - 1], p); maskCtx.restore();
+    op.points.push(p);
+  } else {
+    if (op.kind === "rect") op.points = [op.points[0], p];
+    else op.points.push(p);
+    maskCtx.putImageData(drag.base, 0, 0);
+    drawOp(maskCtx, op);
+  }
 });
 for (const type of ["pointerup", "pointercancel"]) {
-  maskCv.addEventListener(type, () => { if (drag) { drag = null; setStatus("Painted"); } });
+  maskCv.addEventListener(type, () => {
+    if (!drag) return;
+    const { op } = drag;
+    drag = null;
+    if (op.kind === "rect" && op.points.length < 2) { renderAll(); return; }
+    pushOp(op);
+    setStatus("Painted");
+  });
 }
 
-// ---------- exporting the mask at full resolution ----------
-function maskIsEmpty() {
-  const d = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height).data;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return false;
-  return true;
+// ---------- work on the server: one job in flight, tied to its photo ----------
+class Stale extends Error {}
+function cancelJob() {
+  // Stop what is in flight: the page drops its answer, the server stops the work.
+  const job = state.job;
+  if (!job) return;
+  state.job = null;
+  job.abort.abort();
+  if (job.id) fetch(`/api/v1/jobs/${job.id}`, { method: "DELETE" }).catch(() => {});
+  setBusy(false);
 }
-function fullMaskCanvas() {
-  const { w, h } = state.natural;
-  const cv = document.createElement("canvas");
-  cv.width = w; cv.height = h;
-  const ctx = cv.getContext("2d");
-  ctx.drawImage(maskCv, 0, 0, w, h);
-  const img = ctx.getImageData(0, 0, w, h), d = img.data;
-  for (let i = 0; i < d.length; i += 4) {
-    const v = d[i + 3] >= 64 ? 255 : 0;  // painted (alpha) -> white, else black
-    d[i] = d[i + 1] = d[i + 2] = v; d[i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-  return cv;
+function showProgress(job, what) {
+  const bar = $("progress");
+  bar.hidden = job.progress === null || job.progress === undefined;
+  if (!bar.hidden) bar.value = job.progress;
+  const part = job.total ? ` ${job.done} of ${job.total}` : "";
+  setStatus(`${what}… ${job.state}${part} · ${job.elapsed_s.toFixed(1)} s`);
 }
-const toBlob = (cv) => new Promise((resolve) => cv.toBlob(resolve, "image/png"));
-
-// ---------- talking to the API ----------
-async function postForm(path, form, signal) {
-  const res = await fetch(path, { method: "POST", body: form, headers: { Accept: "image/png" }, signal });
-  if (!res.ok) {
-    let message = `HTTP ${res.status}`;
-    try { message = (await res.json()).error || message; } catch (_) { /* not JSON */ }
-    throw new Error(`${message} (HTTP ${res.status})`);
-  }
-  return res.blob();
-}
-async function erase() {
-  if (!state.photo || state.busy) return;
-  if (maskIsEmpty()) { showError("Paint over what to erase first (the mask is empty)."); return; }
-  showError("");
-  const started = performance.now();
-  setBusy(true, `Erasing with ${$("erase-method").value}…`);
+async function runJob(endpoint, form, what) {
+  // POST the task as a job, poll it, read its result; null when it no longer matters
+  // (another photo was opened, or it was cancelled).
+  const abort = new AbortController(), gen = state.gen;
+  const job = { abort, id: null, gen };
+  state.job = job;
+  setBusy(true, `${what}…`);
   try {
-    const form = new FormData();
-    form.append("image", state.photo, "image");
-    form.append("mask", await toBlob(fullMaskCanvas()), "mask.png");
-    form.append("method", $("erase-method").value);
-    for (const input of document.querySelectorAll("#erase-fields input")) {
+    const res = await fetch(endpoint, { method: "POST", body: form, signal: abort.signal,
+      headers: { Prefer: "respond-async", Accept: "image/png, image/jpeg" } });
+    if (!res.ok) throw await apiError(res);
+    if (res.status !== 202) {  // the preference may be ignored (RFC 7240): the answer itself
+      const blob = await res.blob();
+      if (state.job !== job || gen !== state.gen) throw new Stale();
+      return blob;
+    }
+    let status = await res.json();
+    job.id = status.id;
+    if (state.job !== job) throw new Stale();
+    while (!FINAL.includes(status.state)) {
+      showProgress(status, what);
+      const poll = await fetch(`/api/v1/jobs/${job.id}?wait=${POLL_WAIT_S}`, { signal: abort.signal });
+      if (!poll.ok) throw await apiError(poll);
+      status = await poll.json();
+      if (state.job !== job) throw new Stale();
+    }
+    const out = await fetch(`/api/v1/jobs/${job.id}/result`, { signal: abort.signal });
+    if (!out.ok) throw await apiError(out);
+    const blob = await out.blob();
+    if (state.job !== job || gen !== state.gen) throw new Stale();
+    return blob;
+  } catch (err) {
+    if (err instanceof Stale || err.name === "AbortError") return null;
+    throw err;
+  } finally {
+    if (state.job === job) { state.job = null; setBusy(false); }
+  }
+}
+function baseForm(verb, format) {
+  const form = new FormData();
+  form.append("image", state.photo, "image");
+  form.append("method", panels[verb].method.value);
+  appendOptions(verb, form);
+  form.append("format", format);
+  if (format === "jpeg") form.append("quality", $("quality").value || $("quality").defaultValue);
+  return form;
+}
+const outputFormat = () => (state.info ? state.info.output : "png");
+const extension = (blob) => (blob.type === "image/jpeg" ? "jpg" : "png");
+async function runEdit(verb, { detectOnly = false } = {}) {
+  if (!state.photo || state.busy) return;
+  const t = state.methods[verb];
+  const empty = maskIsEmpty();
+  if (empty && !t.detects) { showError(`Paint over what to ${verb} first (the mask is empty).`); return; }
+  showError(""); showNotice("");
+  const started = performance.now(), gen = state.gen;
+  const what = detectOnly ? `Finding ${t.detects}` : `${title(verb)} with ${panels[verb].method.value}`;
+  setBusy(true, `${what}…`);
+  try {
+    const form = baseForm(verb, detectOnly ? "png" : outputFormat());
+    if (!detectOnly && !empty) form.append("mask", await fullMaskBlob(), "mask.png");
+    if (detectOnly) form.append("mask_only", "true");
+    for (const input of document.querySelectorAll(`#${CSS.escape(verb)}-fields input`)) {
       form.append(input.dataset.field, input.value === "" ? input.defaultValue : input.value);
     }
-    form.append("format", "png");
-    const blob = await postForm(state.methods.erase.endpoint, form);
-    await showResult(blob);
-    setStatus(`Erased in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (gen !== state.gen) return;
+    const blob = await runJob(t.endpoint, form, what);
+    if (!blob) return;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (detectOnly) {
+      await addServerMask(blob, t.detects, seconds);
+    } else {
+      await showResult(blob, `${state.name}_retouched.${extension(blob)}`);
+      setStatus(`${PAST[verb] || `${title(verb)} done`} in ${seconds} s`);
+    }
   } catch (err) {
-    showError(`Erase failed: ${err.message}`);
+    showError(`${title(verb)} failed: ${err.message}`);
   } finally {
-    setBusy(false);
+    if (!state.job) setBusy(false);
   }
 }
-async function showResult(blob) {
-  const img = await loadImage(blob);
-  resultCv.getContext("2d").drawImage(img, 0, 0, resultCv.width, resultCv.height);
-  clearResult();
-  state.result = blob;
-  state.resultUrl = URL.createObjectURL(blob);
-  resultCv.hidden = false;
-  maskCv.hidden = true;
-  $("divider").hidden = false;
-  setCompare(Number($("compare").value));
-  tuneCv.hidden = true;
-  document.body.dataset.result = "ready";  // for tests and styling
-}
-function setCompare(percent) {
-  // Left of the divider: the photo before; right of it: the result.
-  resultCv.style.clipPath = `inset(0 0 0 ${percent}%)`;
-  $("divider").style.left = `${percent}%`;
-}
-async function applyAgain() {
-  if (!state.result) return;
-  const blob = state.result;
-  await openPhoto(new File([blob], "result.png", { type: "image/png" }));
-  setStatus("The result is now the photo: paint what else to erase");
+async function runMake(verb) {
+  if (!state.photo || state.busy) return;
+  showError(""); showNotice("");
+  const started = performance.now();
+  try {
+    const blob = await runJob(state.methods[verb].endpoint, baseForm(verb, "png"), `${title(verb)} with ${panels[verb].method.value}`);
+    if (!blob) return;
+    await showResult(blob, `${state.name}_${verb}.${extension(blob)}`);
+    setStatus(`${title(verb)} made in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    showError(`${title(verb)} failed: ${err.message}`);
+  }
 }
 async function segment(verb) {
   if (!state.photo || state.busy) return;
-  showError("");
-  const form = new FormData();
-  form.append("image", state.photo, "image");
-  form.append("method", $(`${verb}-method`).value);
-  promotedFields(verb, form);
-  form.append("format", "png");
-  const what = [verb, ...(promotedSelects[verb] || []).map((s) => s.value)].join(" ");
-  setBusy(true, `Finding ${what}…`);
+  showError(""); showNotice("");
+  const what = [verb, ...panels[verb].promoted.map((s) => s.value)].join(" ");
   try {
-    addMask(maskBits(await loadImage(await postForm(state.methods[verb].endpoint, form))));
-    if (state.result) clearResult();
-    setStatus(`Mask of ${what} added; edit it with the brush and eraser`);
+    const blob = await runJob(state.methods[verb].endpoint, baseForm(verb, "png"), `Finding ${what}`);
+    if (blob) await addServerMask(blob, what);
   } catch (err) {
     showError(`Mask of ${what} failed: ${err.message}`);
-  } finally {
-    setBusy(false);
   }
+}
+async function addServerMask(blob, what) {
+  // A 0/255 mask at the photo's size: added to the mask unless nothing was found.
+  const img = await loadImage(blob);
+  const bits = maskBits(img);
+  if (!bits.some((b) => b)) {
+    showNotice(`No ${what} found in this photo; the mask is unchanged.`);
+    setStatus(`No ${what} found`);
+    return;
+  }
+  if (state.result) clearResult();
+  addBits(bits, img);
+  setStatus(`Mask of ${what} added; edit it with the brush and eraser`);
 }
 function maskBits(img) {
   // A 0/255 mask image, scaled to the display copy: Uint8Array, 1 where it is >= 128.
@@ -448,21 +834,73 @@ function maskBits(img) {
   for (let p = 0; p < bits.length; p++) bits[p] = src[p * 4] >= 128 ? 1 : 0;
   return bits;
 }
-function addMask(bits) {
-  // Union of the current mask and ``bits`` (from maskBits), drawn in the mask colour.
-  snapshot();
-  const dst = maskCtx.getImageData(0, 0, maskCv.width, maskCv.height);
-  for (let p = 0; p < bits.length; p++) if (bits[p]) dst.data.set([255, 40, 80, 255], p * 4);
-  maskCtx.putImageData(dst, 0, 0);
+function bitsCanvas(bits, colour) {
+  const cv = element("canvas", { width: maskCv.width, height: maskCv.height });
+  const ctx = cv.getContext("2d"), img = ctx.createImageData(cv.width, cv.height);
+  for (let p = 0; p < bits.length; p++) if (bits[p]) img.data.set(colour, p * 4);
+  ctx.putImageData(img, 0, 0);
+  return cv;
+}
+function addBits(bits, full) {
+  // ``full``: the mask at the photo's size (a segmenter's answer); else the bits are it.
+  const op = { kind: "bits", tint: bitsCanvas(bits, [255, 40, 80, 255]), full: full || bitsCanvas(bits, [255, 255, 255, 255]) };
+  pushOp(op);
+  drawOp(maskCtx, op);
+}
+
+// ---------- results, compare, history, downloads ----------
+async function showResult(blob, name) {
+  const img = await loadImage(blob);
+  clearResult();
+  resultCv.getContext("2d").drawImage(img, 0, 0, resultCv.width, resultCv.height);
+  state.result = blob;
+  state.resultName = name;
+  state.resultUrl = URL.createObjectURL(blob);
+  resultCv.hidden = false;
+  maskCv.hidden = true;
+  $("cursor").hidden = true;
+  $("divider").hidden = false;
+  setCompare(Number($("compare").value));
+  tuneCv.hidden = true;
+  document.body.dataset.result = "ready";  // for tests and styling
+  refreshButtons();
+}
+function setCompare(percent) {
+  // Left of the divider: the photo before; right of it: the result.
+  resultCv.style.clipPath = `inset(0 0 0 ${percent}%)`;
+  $("divider").style.left = `${percent}%`;
+}
+async function applyAgain() {
+  // The result becomes the photo; the photo before (and its mask) can be had back.
+  if (!state.result || state.busy) return;
+  const blob = state.result, img = await loadImage(blob);
+  const output = blob.type === "image/jpeg" ? "jpeg" : "png";
+  const info = { ...state.info, format: output.toUpperCase(), output, width: img.naturalWidth, height: img.naturalHeight };
+  state.history.push({ photo: state.photo, info: state.info, name: state.name, ops: state.ops });
+  showPhoto({ photo: blob, info, name: state.name }, img);
+  setStatus("The result is now the photo: paint what else to erase");
+}
+async function historyBack() {
+  const entry = state.history.pop();
+  if (!entry || state.busy) return;
+  showPhoto(entry, await loadImage(entry.photo), entry.ops);
+  renderAll();
+  setStatus("Back to the photo before Apply again, with its mask");
 }
 function download(href, name) {
-  const a = document.createElement("a");
-  a.href = href; a.download = name;
+  const a = element("a", { href, download: name });
   document.body.append(a); a.click(); a.remove();
 }
+function binarised(cv) {
+  // The mask as the server reads it (a pixel is set where it is >= 128), 0/255 only.
+  const ctx = cv.getContext("2d"), img = ctx.getImageData(0, 0, cv.width, cv.height), d = img.data;
+  for (let i = 0; i < d.length; i += 4) d[i] = d[i + 1] = d[i + 2] = d[i] >= 128 ? 255 : 0;
+  ctx.putImageData(img, 0, 0);
+  return cv;
+}
 async function downloadMask() {
-  const url = URL.createObjectURL(await toBlob(fullMaskCanvas()));
-  download(url, "mask.png");
+  const url = URL.createObjectURL(await toBlob(binarised(fullMaskCanvas())));
+  download(url, `${state.name}_mask.png`);
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
@@ -473,6 +911,11 @@ async function downloadMask() {
 const DEBOUNCE_MS = 250;
 const tuner = { rules: [], timer: 0, abort: null, bits: null, image: null };
 
+async function postForm(path, form, signal) {
+  const res = await fetch(path, { method: "POST", body: form, headers: { Accept: "image/png" }, signal });
+  if (!res.ok) throw await apiError(res);
+  return res.blob();
+}
 function isRule(m) {
   const options = Object.values(m.options || {});
   return !(m.weights || []).length && options.length > 0 && options.every((s) =>
@@ -562,7 +1005,7 @@ async function requestTune() {
     const form = new FormData();
     form.append("image", await tunerImage(), "image");
     form.append("method", rule.method.name);
-    promotedFields(rule.verb, form);
+    for (const el of (panels[rule.verb] || { promoted: [] }).promoted) form.append(el.dataset.option, String(optionValue(el)));
     form.append("options", JSON.stringify(tunerOptions()));
     form.append("format", "png");
     const img = await loadImage(await postForm(rule.task.endpoint, form, abort.signal));
@@ -596,55 +1039,77 @@ function drawTune() {
 function useTunerMask() {
   if (!state.photo || !tuner.bits) return;
   if (state.result) clearResult();
-  addMask(tuner.bits);
+  addBits(tuner.bits, null);
   setStatus("Tuner mask added; edit it with the brush and eraser");
 }
 
+// ---------- keys: one table drives the shortcuts and the help dialog ----------
+const KEYS = [
+  { keys: ["b"], shown: "B", what: "Brush", run: () => setTool("brush") },
+  { keys: ["e"], shown: "E", what: "Eraser", run: () => setTool("eraser") },
+  { keys: ["r"], shown: "R", what: "Rectangle", run: () => setTool("rect") },
+  { keys: ["l"], shown: "L", what: "Lasso (draw an outline, it is filled)", run: () => setTool("lasso") },
+  { keys: ["["], shown: "[ ]", what: "Smaller / larger brush", run: () => setSize(state.size - Math.max(2, state.size * 0.15)) },
+  { keys: ["]"], shown: null, run: () => setSize(state.size + Math.max(2, state.size * 0.15)) },
+  { keys: ["+", "="], shown: "+ −  or the wheel", what: "Zoom in / out", run: () => zoomBy(1.25) },
+  { keys: ["-"], shown: null, run: () => zoomBy(0.8) },
+  { keys: ["0"], shown: "0", what: "Fit the photo to the window", run: () => setZoom(0) },
+  { keys: [], shown: "Ctrl+Z / Ctrl+Shift+Z", what: "Undo / redo a mask edit" },
+  { keys: [], shown: "\\ (hold)", what: "See the photo before the result" },
+  { keys: [], shown: "Space + drag", what: "Pan a zoomed photo" },
+  { keys: ["Escape"], shown: "Esc", what: "Cancel the work in flight", run: () => { if (state.job) { cancelJob(); setStatus("Cancelled"); } } },
+  { keys: [], shown: "Ctrl+V", what: "Paste a photo" },
+  { keys: ["?"], shown: "?", what: "This help", run: () => $("help").showModal() },
+];
+$("help-keys").replaceChildren(...KEYS.filter((k) => k.shown).map((k) =>
+  element("tr", {}, [element("td", {}, [element("kbd", { textContent: k.shown })]), element("td", { textContent: k.what })])));
+
 // ---------- wiring ----------
-$("file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) openPhoto(f); ev.target.value = ""; });
+$("file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) openFile(f); ev.target.value = ""; });
 stage.addEventListener("dragover", (ev) => { ev.preventDefault(); stage.classList.add("dragover"); });
 stage.addEventListener("dragleave", () => stage.classList.remove("dragover"));
 stage.addEventListener("drop", (ev) => {
   ev.preventDefault(); stage.classList.remove("dragover");
   const f = ev.dataTransfer.files[0];
-  if (f) openPhoto(f);
+  if (f) openFile(f);
+});
+document.addEventListener("paste", (ev) => {
+  const f = [...(ev.clipboardData ? ev.clipboardData.files : [])].find((x) => x.type.startsWith("image/"));
+  if (!f) return;
+  ev.preventDefault();
+  openFile(f, f.name && f.name !== "image.png" ? f.name : "pasted.png");
 });
 for (const b of document.querySelectorAll(".tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
 $("size").addEventListener("input", (ev) => setSize(Number(ev.target.value)));
 $("undo").addEventListener("click", undo);
 $("redo").addEventListener("click", redo);
 $("clear").addEventListener("click", clearMask);
-$("erase").addEventListener("click", erase);
 $("apply").addEventListener("click", applyAgain);
+$("history-back").addEventListener("click", historyBack);
 $("back").addEventListener("click", () => { clearResult(); setStatus("Back to the mask"); refreshButtons(); });
+$("cancel").addEventListener("click", () => { cancelJob(); setStatus("Cancelled"); });
 $("tuner").addEventListener("toggle", () => (tuner.bits ? showTuner() : scheduleTune(0)));
 $("tune-method").addEventListener("change", () => { buildSliders(); scheduleTune(0); });
 $("tune-use").addEventListener("click", useTunerMask);
 $("compare").addEventListener("input", (ev) => setCompare(Number(ev.target.value)));
-$("dl-result").addEventListener("click", () => state.resultUrl && download(state.resultUrl, "result.png"));
+$("dl-result").addEventListener("click", () => state.resultUrl && download(state.resultUrl, state.resultName));
 $("dl-mask").addEventListener("click", downloadMask);
 $("zoom-in").addEventListener("click", () => zoomBy(1.25));
 $("zoom-out").addEventListener("click", () => zoomBy(0.8));
 $("zoom-fit").addEventListener("click", () => setZoom(0));
+$("help-open").addEventListener("click", () => $("help").showModal());
 window.addEventListener("resize", () => setZoom(state.zoom));
 
 document.addEventListener("keydown", (ev) => {
-  if (ev.target.matches("input[type=number], select")) return;
+  if (ev.target.matches("input[type=number], input[type=text], select") || $("help").open) return;
   if (ev.key === " ") { spaceHeld = true; ev.preventDefault(); return; }
   const ctrl = ev.ctrlKey || ev.metaKey;
-  if (ctrl && ev.key.toLowerCase() === "z") { ev.preventDefault(); (ev.shiftKey ? redo : undo)(); }
-  else if (ctrl && ev.key.toLowerCase() === "y") { ev.preventDefault(); redo(); }
-  else if (ctrl) return;
-  else if (ev.key === "[") setSize(state.size - Math.max(2, state.size * 0.15));
-  else if (ev.key === "]") setSize(state.size + Math.max(2, state.size * 0.15));
-  else if (ev.key === "+" || ev.key === "=") zoomBy(1.25);
-  else if (ev.key === "-") zoomBy(0.8);
-  else if (ev.key === "0") setZoom(0);
-  else if (ev.key === "b") setTool("brush");
-  else if (ev.key === "e") setTool("eraser");
-  else if (ev.key === "r") setTool("rect");
-  else if (ev.key === "l") setTool("lasso");
-  else if (ev.key === "\\" && state.result) resultCv.hidden = true;  // hold to compare
+  if (ctrl && ev.key.toLowerCase() === "z") { ev.preventDefault(); (ev.shiftKey ? redo : undo)(); return; }
+  if (ctrl && ev.key.toLowerCase() === "y") { ev.preventDefault(); redo(); return; }
+  if (ctrl) return;
+  if (ev.key === "\\" && state.result) { resultCv.hidden = true; return; }  // hold to compare
+  const entry = KEYS.find((k) => k.keys.includes(ev.key));
+  if (entry && entry.run) { ev.preventDefault(); entry.run(); }
 });
 document.addEventListener("keyup", (ev) => {
   if (ev.key === " ") spaceHeld = false;
