@@ -38,7 +38,7 @@ def patchmatch(
     patch_size: Annotated[int, Range(3, 31, odd=True)] = 7,
     source: np.ndarray | None = None,
     seed: Annotated[int, Range(0, MAX_SEED)] = 0,
-    em_coarse: Annotated[int, Range(1, 100)] = 8,
+    em_coarse: Annotated[int, Range(1, 100)] = 6,
     em_fine: Annotated[int, Range(0, 100)] = 1,
     grain: Annotated[float, Range(0, 2)] = GRAIN,
     blend: bool = True,

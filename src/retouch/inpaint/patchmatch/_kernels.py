@@ -312,6 +312,10 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def patch_weights(cost, ty, tx, inv2s2, weight):
-    """weight[y, x] = exp(-cost * inv2s2) for every target centre (1 if inv2s2 == 0)."""
+    """weight[y, x] = exp(-cost * inv2s2) for every target centre (1 if inv2s2 == 0,
+    whatever the cost, so the costs need not be known)."""
     for k in prange(ty.shape[0]):
-        weight[ty[k], tx[k]] = np.exp(-cost[ty[k], tx[k]] * inv2s2)
+        if inv2s2 == 0.0:
+            weight[ty[k], tx[k]] = 1.0
+        else:
+            weight[ty[k], tx[k]] = np.exp(-cost[ty[k], tx[k]] * inv2s2)

@@ -41,7 +41,7 @@ _take_turns: bool | None = None  # known after the first parallel kernel has run
 @dataclass(frozen=True)
 class PatchMatchSettings:
     patch_size: int = 7
-    em_coarse: int = 8  # EM iterations at the coarsest level ...
+    em_coarse: int = 6  # EM iterations at the coarsest level ...
     em_fine: int = 1  # ... decreasing linearly to this at full resolution
     search_iters: int = 1  # PatchMatch sweeps per EM iteration (one more on the first)
     max_levels: int = 10
@@ -262,8 +262,7 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
         _run(K.random_init, sy, sx, ty, tx, nny, nnx, seed)
     else:
         _run(K.upsample_nnf, coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, sy, sx)
-        _costs(level.img, ty, tx, nny, nnx, cost, r)
-        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)
+        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)  # equal weights
     radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
     pct = settings.sigma_percentile
     for em in range(n_em):
@@ -288,9 +287,11 @@ def _coordinates(level: _Level, r: int) -> list[np.ndarray]:
 
 
 def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
-    costs = cost[band > 0]
-    costs = costs[np.isfinite(costs)]
-    sigma2 = float(np.percentile(costs, percentile)) if percentile and costs.size else 0.0
+    sigma2 = 0.0  # equal weights, and the costs are not needed
+    if percentile:
+        costs = cost[ty, tx]
+        costs = costs[np.isfinite(costs)]
+        sigma2 = float(np.percentile(costs, percentile)) if costs.size else 0.0
     inv2s2 = 1.0 / (2.0 * sigma2) if sigma2 > 0 else 0.0
     weight = np.zeros(cost.shape, np.float64)
     _run(K.patch_weights, cost, ty, tx, inv2s2, weight)
