@@ -53,6 +53,8 @@ class PhotoSettings:
     another size instead of failing. ``dilate``, ``grow_halo`` and ``seed``: the erase
     fill's own (``erase``'s ``dilate_px``, ``grow_halo``, ``seed``).
     ``soft``, ``overlay``, ``cutout``: what a segmenter writes instead of its mask.
+    ``transparent``: a transform's white paper written as transparency (line art as ink on
+    a transparent sheet; the target must hold alpha: PNG, WebP or TIFF).
     """
 
     quality: int = 95
@@ -64,6 +66,7 @@ class PhotoSettings:
     soft: bool = False
     overlay: bool = False
     cutout: bool = False
+    transparent: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.quality, int) or not 1 <= self.quality <= 100:
@@ -282,5 +285,25 @@ def _segment(
 
 
 def _transform(method: Method, loaded: LoadedImage, target: Path, settings: PhotoSettings) -> None:
+    if settings.transparent:
+        check_alpha_target(target)
     result = np.asarray(method(loaded.rgb), np.uint8)
-    _write_like(target, result, loaded, settings)
+    if not settings.transparent:
+        _write_like(target, result, loaded, settings)
+        return
+    from retouch.lineart.svg import on_transparent
+
+    rgb, alpha = on_transparent(result)
+    write_image(target, rgb, alpha=alpha, quality=settings.quality, icc_profile=loaded.icc_profile)
+
+
+ALPHA_FORMATS = ("PNG", "WEBP", "TIFF")
+
+
+def check_alpha_target(target: Path) -> None:
+    """InputError unless ``target``'s format can hold transparency."""
+    if WRITE_EXTENSIONS.get(target.suffix.lower()) not in ALPHA_FORMATS:
+        raise InputError(
+            f"{target}: a transparent result needs a format with alpha (.png, .webp, .tif), "
+            f"not {target.suffix or 'no extension'}"
+        )

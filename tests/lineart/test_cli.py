@@ -36,3 +36,27 @@ def test_keep_background_and_colors_flags_parse(tmp_path, capsys):
     assert main([*argv, "--keep-background"]) == 0
     assert main(["cartoon", str(src), "-o", str(out), "--overwrite", "-O", "colors=1"]) == 2
     assert "colors must be" in capsys.readouterr().err
+
+
+def test_transparent_writes_ink_on_a_clear_sheet_and_refuses_jpeg(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    src = tmp_path / "in.png"
+    write_image(src, square())
+    out = tmp_path / "clear.png"
+    assert main(["lineart", str(src), "-o", str(out), "--method", "xdog", "--transparent"]) == 0
+    with Image.open(out) as img:
+        assert img.mode == "RGBA"
+        rgba = np.asarray(img)
+    assert main(["lineart", str(src), "-o", str(tmp_path / "white.png"), "--method", "xdog"]) == 0
+    drawn = read_image(tmp_path / "white.png")  # the same drawing on white paper
+    luma = drawn @ np.array([0.299, 0.587, 0.114])
+    alpha = rgba[..., 3].astype(float)
+    assert np.abs(alpha - (255 - luma)).max() <= 1  # each pixel's ink is its opacity
+    assert alpha[luma == 255].max() == 0 and alpha.max() == 255  # paper clear, ink opaque
+    assert rgba[..., :3].max() == 0
+    assert main(["lineart", str(src), "-o", str(tmp_path / "x.jpg"), "--transparent"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "needs a format with alpha" in err
+    assert not (tmp_path / "x.jpg").exists()

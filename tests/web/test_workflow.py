@@ -421,3 +421,29 @@ def test_people_to_remove_are_chosen_by_clicks_on_the_photo(page, server_url, tm
     page.click(f"#{verb}")
     page.wait_for_selector("#error:not([hidden])")
     assert f'name="{name}"\r\n\r\n201,101 1201,601'.encode() in sent[0]
+
+
+def test_line_art_downloads_as_svg_and_makes_a_clear_sheet(page, sample_png):
+    """The line-art card offers what the server says it can give: SVG paths and ink on a
+    transparent sheet; the cartoon card offers neither."""
+    open_sample(page, sample_png)
+    page.select_option("#lineart-method", "xdog")
+    assert page.locator("#svg-cartoon").count() == 0
+    assert page.locator("#cartoon-transparent").count() == 1  # any drawing can lose its paper
+    with page.expect_download() as info:
+        page.click("#svg-lineart")
+    assert info.value.suggested_filename == "sample_lineart.svg"
+    text = open(info.value.path(), encoding="utf-8").read()
+    assert text.startswith("<?xml") and "<path d=" in text
+    page.check("#lineart-transparent")
+    page.click("#make-lineart")
+    page.wait_for_selector("body[data-result=ready]", timeout=60_000)
+    assert page.is_hidden("#error"), page.inner_text("#error")
+    with page.expect_download() as info:
+        page.click("#dl-result")
+    from PIL import Image
+
+    with Image.open(info.value.path()) as img:
+        assert img.mode == "RGBA"
+        alpha = img.getchannel("A")
+        assert alpha.getextrema() == (0, 255)  # clear paper and opaque ink

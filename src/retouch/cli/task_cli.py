@@ -140,6 +140,15 @@ def method_options(args: argparse.Namespace, spec: TaskSpec) -> dict:
 def photo_settings(args: argparse.Namespace) -> PhotoSettings:
     """The per-photo settings a task command was given (flags it lacks keep defaults)."""
     defaults = PhotoSettings()
-    names = ("dilate", "grow_halo", "seed", "soft", "overlay", "cutout", "resize_mask")
+    names = (
+        "dilate",
+        "grow_halo",
+        "seed",
+        "soft",
+        "overlay",
+        "cutout",
+        "resize_mask",
+        "transparent",
+    )
     values = {name: getattr(args, name, getattr(defaults, name)) for name in names}
     return PhotoSettings(quality=args.quality, max_pixels=args.max_pixels, **values)

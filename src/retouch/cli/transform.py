@@ -1,8 +1,9 @@
 """The command of every transform task (image -> image), e.g. a line-art portrait.
 
 Besides what every task command takes: ``--keep-background`` where a method of the task
-has a ``keep_background`` option (it sets that option), and ``--svg``, which also writes
-the result's dark strokes as vector paths beside each output (``OUTPUT.svg``).
+has a ``keep_background`` option (it sets that option), ``--svg``, which also writes
+the result's dark strokes as vector paths beside each output (``OUTPUT.svg``), and
+``--transparent``, which writes the white paper as transparency (ink on a clear sheet).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from retouch.cli.batch import Job, plan_jobs, run_jobs
 from retouch.cli.task_cli import method_options, photo_settings
 from retouch.core.registry import create, get, list_methods
 from retouch.core.tasks import TaskSpec
-from retouch.photo import process_photo
+from retouch.photo import check_alpha_target, process_photo
 
 
 def add_transform_arguments(p: argparse.ArgumentParser, spec: TaskSpec) -> None:
@@ -30,6 +31,11 @@ def add_transform_arguments(p: argparse.ArgumentParser, spec: TaskSpec) -> None:
         "--svg",
         action="store_true",
         help="also write the dark strokes of each result as SVG paths (OUTPUT.svg)",
+    )
+    p.add_argument(
+        "--transparent",
+        action="store_true",
+        help="the white paper as transparency: ink on a transparent sheet (PNG, WebP or TIFF)",
     )
 
 
@@ -49,6 +55,9 @@ def run_transform(args: argparse.Namespace, *, spec: TaskSpec) -> int:
     method = create(spec.name, args.method, **transform_options(args, spec))
     settings = photo_settings(args)
     jobs = plan_jobs(args.inputs, args.output, overwrite=args.overwrite)
+    if settings.transparent:  # before any work: every target must hold alpha
+        for job in jobs:
+            check_alpha_target(job.target)
     svg = getattr(args, "svg", False)
 
     def work(job: Job) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from retouch.core.arrays import check_image
 from retouch.core.atomic import write_atomic
 
-__all__ = ["line_svg", "write_svg"]
+__all__ = ["line_svg", "on_transparent", "write_svg"]
 
 
 def _subpaths(ink: np.ndarray, tolerance: float) -> list[str]:
@@ -50,6 +50,23 @@ def line_svg(image: np.ndarray, *, threshold: int = 128, tolerance: float = 0.7)
         f'viewBox="0 0 {w} {h}">\n'
         f'  <rect width="{w}" height="{h}" fill="#fff"/>\n{path}</svg>\n'
     )
+
+
+def on_transparent(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A drawing's ink on a transparent sheet instead of white paper.
+
+    image: H x W x 3 uint8 RGB, dark strokes on white. Returns (rgb, alpha): rgb H x W x 3
+    uint8 all black, alpha H x W uint8 = 255 - luma, so a grey anti-aliased edge keeps its
+    share of ink and the paper (255) becomes fully transparent. Laid over white it gives
+    the drawing back (to within rounding).
+
+    >>> rgb, alpha = on_transparent(np.full((2, 2, 3), 255, np.uint8))
+    >>> int(alpha.max())
+    0
+    """
+    image = check_image(image)
+    luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return np.zeros_like(image), (255 - luma).astype(np.uint8)
 
 
 def write_svg(path: str | os.PathLike, image: np.ndarray, **options: float) -> Path:

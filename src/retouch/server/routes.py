@@ -34,6 +34,8 @@ from retouch.server.negotiate import MEDIA_TYPES, choose_format
 from retouch.server.tasks import (
     FILL_KEYWORDS,
     QUALITY,
+    SVG_MEDIA,
+    SVG_TASKS,
     declared_pixels,
     edit_fields,
     parse_options,
@@ -48,7 +50,7 @@ __all__ = ["ErrorBody", "JobBody", "ProbeBody", "build_router", "tidy_openapi"]
 # Paths under /api/v1 that are not tasks, and the HTTP method each takes.
 FIXED = {"methods": "GET", "probe": "POST"}
 
-Format = Literal["auto", "png", "jpeg", "jpg"]
+Format = Literal["auto", "png", "jpeg", "jpg", "svg"]
 
 
 class ErrorBody(BaseModel):
@@ -105,13 +107,23 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _IMAGE = {200: {"content": {t: _BINARY for t in MEDIA_TYPES.values()}, "description": "the result"}}
+_VECTOR = {
+    200: {
+        "content": {t: _BINARY for t in (*MEDIA_TYPES.values(), SVG_MEDIA)},
+        "description": "the result; with format=svg its strokes as SVG paths",
+    }
+}
 _ACCEPTED = {
     202: {"model": JobBody, "description": "with `Prefer: respond-async`: the job started"}
 }
 _TASK_RESPONSES = {**_IMAGE, **_ACCEPTED, **_errors(400, 403, 406, 413, 422, 503)}
 
 
-def _output(fmt: str, accept: str) -> str:
+def _output(fmt: str, accept: str, spec: TaskSpec) -> str:
+    if fmt == "svg":
+        if spec.name not in SVG_TASKS:
+            raise InputError(f"format=svg is for {', '.join(SVG_TASKS)} only, not {spec.verb}")
+        return "SVG"
     chosen = choose_format(None if fmt == "auto" else fmt, accept)
     if chosen is None:
         raise NotAcceptableError(
@@ -119,6 +131,10 @@ def _output(fmt: str, accept: str) -> str:
             "or send the form field format=png|jpeg"
         )
     return chosen
+
+
+def _media(fmt: str) -> str:
+    return SVG_MEDIA if fmt == "SVG" else MEDIA_TYPES[fmt]
 
 
 def build_router(engine: Engine, jobs: Jobs) -> APIRouter:
@@ -339,6 +355,20 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
                 "false",
             )
         )
+    if spec.kind == "transform":
+        params.append(
+            form(
+                "transparent",
+                Annotated[
+                    Literal["false", "true"],
+                    Form(
+                        description="true: the white paper as transparency, ink on a clear "
+                        "sheet (PNG only)"
+                    ),
+                ],
+                "false",
+            )
+        )
     for name, field in edit_fields(spec).items():
         params.append(
             form(
@@ -364,7 +394,10 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
             "format",
             Annotated[
                 Format,
-                Form(description="png, jpeg, or auto: from the Accept header (PNG without one)"),
+                Form(
+                    description="png, jpeg, svg (line art only: its strokes as vector paths), "
+                    "or auto: from the Accept header (PNG without one)"
+                ),
             ],
             "auto",
         ),
@@ -420,7 +453,10 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
 
     async def endpoint(**fields: Any) -> Response:
         await _refuse_empty_fields(fields["request"])
-        fmt = _output(fields["format"], fields["accept"])
+        fmt = _output(fields["format"], fields["accept"], spec)
+        transparent = fields.get("transparent") == "true"
+        if transparent and fmt != "PNG":
+            raise InputError(f"transparent=true needs format=png, not {fmt.lower()}")
         options = parse_options(fields["options"])
         options.update({name: fields[name] for name in spec.promoted})
         fill = {FILL_KEYWORDS[n]: fields[n] for n in fill_names} if fill_names else None
@@ -442,11 +478,12 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
                 soft=fields.get("soft") == "true",
                 fill=fill,
                 mask_only=fields.get("mask_only") == "true",
+                transparent=transparent,
                 progress=progress,
             )
 
         if "respond-async" in fields["prefer"].lower():
-            job = jobs.start(spec.verb, work, pixels=pixels, media_type=MEDIA_TYPES[fmt])
+            job = jobs.start(spec.verb, work, pixels=pixels, media_type=_media(fmt))
             where = f"/api/v1/jobs/{job.id}"
             return JSONResponse(
                 job.describe(),
@@ -454,7 +491,7 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
                 headers={"Location": where, "Preference-Applied": "respond-async"},
             )
         data = await engine.run(work, pixels=pixels, client=fields["request"])
-        return Response(content=data, media_type=MEDIA_TYPES[fmt])
+        return Response(content=data, media_type=_media(fmt))
 
     endpoint.__signature__ = inspect.Signature(_parameters(spec), return_annotation=Response)
     endpoint.__name__ = f"{spec.verb}_endpoint"
@@ -466,7 +503,7 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
     router.post(
         f"/{spec.verb}",
         summary=spec.summary,
-        responses=_TASK_RESPONSES,
+        responses={**_TASK_RESPONSES, **(_VECTOR if spec.name in SVG_TASKS else {})},
         response_class=Response,
         name=spec.verb,
     )(endpoint)

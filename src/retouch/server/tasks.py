@@ -37,6 +37,8 @@ __all__ = [
     "FILL_KEYWORDS",
     "LIMIT_HINT",
     "QUALITY",
+    "SVG_MEDIA",
+    "SVG_TASKS",
     "declared_pixels",
     "parse_options",
     "probe_upload",
@@ -50,6 +52,11 @@ LIMIT_HINT = "the server's limit is set with `retouch serve --max-pixels`"
 
 # The ``quality`` form field of every task endpoint (JPEG answers).
 QUALITY = {"type": "integer", "minimum": 1, "maximum": 100, "default": 95}
+
+# The tasks whose result can also be answered as SVG (``format=svg``): line art's dark
+# strokes traced into vector paths (``retouch.lineart.svg``).
+SVG_TASKS = ("lineart",)
+SVG_MEDIA = "image/svg+xml"
 
 # The erase keyword each of erase's form fields (``edit_fields``) sets.
 FILL_KEYWORDS = {"dilate": "dilate_px", "grow_halo": "grow_halo", "seed": "seed"}
@@ -90,6 +97,8 @@ def task_catalogue() -> dict[str, Any]:
             "methods": [m.describe() for m in list_methods(spec.name)],
             "promoted": {p: _option_schema(default.specs[p]) for p in spec.promoted},
             "fields": edit_fields(spec),
+            "vector": spec.name in SVG_TASKS,  # format=svg answers the strokes as paths
+            "transparent": spec.kind == "transform",  # transparent=true: ink on a clear sheet
             "choices": {
                 "method": [m.name for m in list_methods(spec.name)],
                 **{p: list(default.specs[p].choices or ()) for p in spec.promoted},
@@ -212,6 +221,7 @@ def run_task(
     soft: bool = False,
     fill: dict[str, Any] | None = None,
     mask_only: bool = False,
+    transparent: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """Decode the uploads, run ``method`` of ``spec`` with ``options``, encode as ``fmt``.
@@ -221,6 +231,8 @@ def run_task(
     pixel unchanged (``fill``: erase's ``dilate_px``, ``grow_halo`` and ``seed``); a transform the
     image it makes. Alpha, ICC profile and EXIF are kept where ``fmt`` holds them.
     ``progress(done, total)`` is told erase's holes as they are filled (a job's progress).
+    A transform answers ``fmt`` ``"SVG"`` as its dark strokes traced into paths, and with
+    ``transparent`` its white paper as transparency (PNG with alpha).
     """
     model = engine.method(spec.name, method, **options)
     loaded = decode_upload(image, "image", engine.settings.max_pixels)
@@ -238,6 +250,13 @@ def run_task(
         result = _edit(engine, spec, model, loaded, mask or b"", fill or {}, progress)
     else:
         result = np.asarray(model(loaded.rgb), np.uint8)
+        if fmt == "SVG" or transparent:
+            from retouch.lineart.svg import line_svg, on_transparent
+
+            if fmt == "SVG":
+                return line_svg(result).encode("utf-8")
+            rgb, alpha = on_transparent(result)
+            return encode_image(rgb, "PNG", alpha=alpha, icc_profile=loaded.icc_profile)
     same = result.shape[:2] == loaded.rgb.shape[:2]
     return encode_image(
         result,

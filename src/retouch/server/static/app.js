@@ -247,9 +247,19 @@ function buildEditPanels(tasks) {
 }
 function buildMakePanels(tasks) {
   // One card per transform task (line art, cartoon): method, its options, make.
+  // The server says which can answer on a transparent sheet and which as SVG paths.
   const cards = Object.entries(tasks).filter(([, t]) => t.kind === "transform").map(([verb, t]) => {
     const { card, options } = taskCard(verb, t, title(verb));
-    card.append(options.details, runButton(`make-${verb}`, `Make ${title(verb).toLowerCase()}`, () => runMake(verb)));
+    const extras = [];
+    if (t.transparent) {
+      const clear = element("input", { type: "checkbox", id: `${verb}-transparent` });
+      extras.push(element("label", { title: "the white paper as transparency: ink on a clear sheet (PNG)" },
+        [clear, " Transparent paper"]));
+    }
+    const make = runButton(`make-${verb}`, `Make ${title(verb).toLowerCase()}`, () => runMake(verb), true);
+    const buttons = [make];
+    if (t.vector) buttons.push(runButton(`svg-${verb}`, "Download SVG", () => runMake(verb, { svg: true })));
+    card.append(options.details, ...extras, element("div", { className: "row" }, buttons));
     options.rebuild();
     return card;
   });
@@ -786,13 +796,24 @@ async function runEdit(verb, { detectOnly = false } = {}) {
     if (!state.job) setBusy(false);
   }
 }
-async function runMake(verb) {
+async function runMake(verb, { svg = false } = {}) {
+  // Make the drawing and show it; with svg, download its strokes as vector paths.
   if (!state.photo || state.busy) return;
   showError(""); showNotice("");
   const started = performance.now();
   try {
-    const blob = await runJob(state.methods[verb].endpoint, baseForm(verb, "png"), `${title(verb)} with ${panels[verb].method.value}`);
+    const form = baseForm(verb, svg ? "svg" : "png");
+    const clear = $(`${verb}-transparent`);
+    if (clear && clear.checked && !svg) form.append("transparent", "true");
+    const blob = await runJob(state.methods[verb].endpoint, form, `${title(verb)} with ${panels[verb].method.value}`);
     if (!blob) return;
+    if (svg) {
+      const url = URL.createObjectURL(blob);
+      download(url, `${state.name}_${verb}.svg`);
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      setStatus(`${title(verb)} SVG made in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
     await showResult(blob, `${state.name}_${verb}.${extension(blob)}`);
     setStatus(`${title(verb)} made in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
