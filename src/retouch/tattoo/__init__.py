@@ -2,7 +2,8 @@
 
 Importing this package declares the ``tattoo`` task (``retouch tattoo``, ``POST
 /api/v1/tattoo``) and registers its methods (``retouch methods tattoo``):
-``classical-fill`` (the default, no network). A user's own mask (a hand-drawn one,
+``classical-fill`` (the default, no network) and ``detect-fill`` (our tattoo ink
+network, ``network.py``, then the same fill). A user's own mask (a hand-drawn one,
 the seed's v2 workflow) replaces the detection.
 
 >>> import retouch  # doctest: +SKIP
@@ -13,7 +14,7 @@ the seed's v2 workflow) replaces the detection.
 from __future__ import annotations
 
 from retouch.core.tasks import TaskSpec, declare_task
-from retouch.tattoo import classical  # noqa: F401  (registers the methods)
+from retouch.tattoo import classical, network  # noqa: F401  (registers the methods)
 
 declare_task(
     TaskSpec(

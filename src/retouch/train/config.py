@@ -36,7 +36,7 @@ class Stage:
 class Recipe:
     name: str
     task: str
-    train_data: str
+    train_data: str | tuple[str, ...]  # a folder of images/ and masks/, or several
     arch: str = "u2netp"
     stages: tuple[Stage, ...] = (Stage(128, 1, 8),)
     selection_fraction: float = 0.1  # of train_data, held out to pick the best epoch
@@ -56,6 +56,10 @@ class Recipe:
     encoder_lr: float = 1.0  # the encoder's learning rate, as a share of lr; 0 freezes it
     frozen: tuple[str, ...] = ()  # parameters not trained: names or prefixes (encoder.stem)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
+    # Folders whose images/ show none of the class (a tattoo set's plain skin photos):
+    # trained on with all-zero masks, the first ``negatives_max`` by name hash (0: all).
+    negative_data: tuple[str, ...] = ()
+    negatives_max: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -114,8 +118,12 @@ def _build(raw: dict[str, Any]) -> Recipe:
     raw = dict(raw)
     if "stages" in raw:
         raw["stages"] = tuple(Stage(**s) for s in raw["stages"])
-    if "frozen" in raw:
-        raw["frozen"] = tuple(raw["frozen"] or ())
+    for key in ("frozen", "negative_data"):
+        if key in raw:
+            value = raw[key] or ()
+            raw[key] = (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(raw.get("train_data"), list):
+        raw["train_data"] = tuple(raw["train_data"])
     if "augment" in raw:
         aug = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["augment"].items()}
         raw["augment"] = AugmentSettings(**aug)

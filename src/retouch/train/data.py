@@ -3,7 +3,9 @@
 The whole set is read once into memory, shrunk so the shorter side is at most
 ``max_side`` (training crops are far smaller than the photos), and split into
 train / selection parts by a hash of each file name, so the split does not depend on
-the seed or on the order files are listed in.
+the seed or on the order files are listed in. ``load_training_set`` joins several such
+folders (names prefixed by the folder's place, ``1/00042``) and negatives: photos of
+a folder's ``images/`` that show none of the class, with all-zero masks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import numpy as np
 from retouch.core.errors import InputError
 from retouch.core.io import read_image, read_mask
 
-__all__ = ["Sample", "fingerprint", "load_pairs", "pair_files", "split_names"]
+__all__ = [
+    "Sample",
+    "fingerprint",
+    "load_pairs",
+    "load_training_set",
+    "negative_files",
+    "pair_files",
+    "split_names",
+]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -96,3 +106,50 @@ def load_pairs(pairs: list[tuple[Path, Path]], *, max_side: int = 0, progress=No
         if progress:
             progress(i + 1, len(pairs))
     return out
+
+
+def negative_files(root: str | Path, limit: int = 0) -> list[Path]:
+    """The images of ``root/images`` (sorted by name); ``limit`` > 0 keeps that many,
+    those whose name hash is lowest (the same ones on every machine)."""
+    images = Path(root) / "images"
+    if not images.is_dir():
+        raise InputError(f"{root}: expected the folder images/ inside it")
+    found = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not found:
+        raise InputError(f"{images} holds no images")
+    if limit > 0:
+        rank = lambda p: hashlib.sha1(p.name.encode()).hexdigest()  # noqa: E731
+        found = sorted(sorted(found, key=rank)[:limit])
+    return found
+
+
+def load_training_set(
+    folders: str | Path | tuple,
+    *,
+    negatives: tuple = (),
+    negatives_max: int = 0,
+    max_side: int = 0,
+) -> tuple[list[Sample], str]:
+    """(samples, data fingerprint) of one or more pair folders and negative folders.
+
+    One folder without negatives reads exactly as ``load_pairs(pair_files(folder))``
+    (same names, same fingerprint). With several, names get the folder's place as a
+    prefix (``0/00042``), negatives ``neg0/<name>``; the fingerprint covers every file
+    and every name."""
+    folders = (folders,) if isinstance(folders, (str, Path)) else tuple(folders)
+    sets = [pair_files(f) for f in folders]
+    if len(sets) == 1 and not negatives:
+        return load_pairs(sets[0], max_side=max_side), fingerprint(sets[0])
+    h, samples = hashlib.sha256(), []
+    for i, pairs in enumerate(sets):
+        h.update(f"{i}:{fingerprint(pairs)}".encode())
+        for s in load_pairs(pairs, max_side=max_side):
+            samples.append(Sample(f"{i}/{s.name}", s.image, s.mask))
+    for j, folder in enumerate(negatives):
+        for path in negative_files(folder, negatives_max):
+            h.update(f"neg{j}/{path.name}".encode() + hashlib.sha256(path.read_bytes()).digest())
+            image = read_image(path)
+            blank = np.zeros(image.shape[:2], np.uint8)
+            image, blank = _shrink(image, blank, max_side) if max_side else (image, blank)
+            samples.append(Sample(f"neg{j}/{path.stem}", image, blank))
+    return samples, h.hexdigest()

@@ -36,16 +36,21 @@ def export_onnx(
     checkpoint: str = "best",
     data_note: str = "",
     licence: str = "",
+    threshold: float = 0.5,
 ) -> dict:
     """Write ``output`` (.onnx) and ``output`` with ``.json`` (its weights record, loadable
     with ``WeightsRecord.from_json``); returns the record as written.
 
-    ``licence`` defaults to: ours like the code, under the training data's terms."""
+    ``licence`` defaults to: ours like the code, under the training data's terms.
+    ``threshold``: the cut of the probability the record gives its users (chosen on
+    validation data). The graph's output is named after the recipe's task (``skin``,
+    ``tattoo``)."""
     run, output = Path(run), Path(output)
     path = run / f"{checkpoint}.pt"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint (train first: retouch train run ...)")
     model, ckpt = load_checkpoint(path)
+    task = ckpt["recipe"].get("task") or "skin"
     meta = json.loads((run / "meta.json").read_text()) if (run / "meta.json").is_file() else {}
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
@@ -59,8 +64,8 @@ def export_onnx(
             (dummy,),
             str(tmp),
             input_names=["image"],
-            output_names=["skin"],
-            dynamic_axes={"image": axes, "skin": axes},
+            output_names=[task],
+            dynamic_axes={"image": axes, task: axes},
             opset_version=OPSET,
             dynamo=False,
         )
@@ -74,15 +79,15 @@ def export_onnx(
         "input_size": None,  # any H and W
         "normalisation": _normalisation(model),
         "licence": licence
-        or f"weights: ours (Apache-2.0, as the code), learned from {recipe.get('train_data')}, "
+        or f"weights: ours (Apache-2.0, as the code), learned from {_data_text(recipe)}, "
         "whose terms apply",
         "bytes": output.stat().st_size,
         "arch": ckpt["arch"],
         "parameters": count_parameters(model),
         "input": "image: B x 3 x H x W float32 RGB in [0, 1], any H and W",
-        "output": "skin: B x 1 x H x W float32 P(skin) in [0, 1]",
+        "output": f"{task}: B x 1 x H x W float32 P({task}) in [0, 1]",
         "long_side": recipe["eval_size"],
-        "threshold": 0.5,
+        "threshold": threshold,
         "opset": OPSET,
         "checkpoint": checkpoint,
         "epoch": ckpt["epoch"],
@@ -98,6 +103,8 @@ def export_onnx(
         record["init"] = _init_note(recipe["init"], meta.get("init_sha256"))
     record["source"] = source_note(record)
     record["command"] = _command(recipe["name"], record.get("init"), output.name)
+    if threshold != 0.5:
+        record["command"] += f" --threshold {threshold:g}"
     record = WeightsRecord.from_dict(record).to_dict()  # one schema: the record's fields first
     output.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
@@ -112,6 +119,14 @@ def _normalisation(model: torch.nn.Module) -> str:
     return f"(x - {mean}) / {std} on RGB in [0, 1], inside the graph"
 
 
+def _data_text(recipe: dict) -> str:
+    """The recipe's training folders in words: ``a``, or ``a, b and negatives from c``."""
+    data = recipe.get("train_data")
+    text = ", ".join(map(str, data)) if isinstance(data, (list, tuple)) else str(data)
+    negatives = recipe.get("negative_data") or ()
+    return text + (f" and negatives from {', '.join(map(str, negatives))}" if negatives else "")
+
+
 def source_note(record: dict) -> str:
     """Where an exported network comes from, in words: its recipe (and the runs it was
     fine-tuned from), training data, data fingerprint and commit."""
@@ -123,7 +138,7 @@ def source_note(record: dict) -> str:
     commit = record["git_commit"]
     commit = commit[:7] + ("-dirty" if commit.endswith("-dirty") else "")
     return (
-        f"trained by retouch: recipe {recipe['name']}{started}, on {recipe.get('train_data')} "
+        f"trained by retouch: recipe {recipe['name']}{started}, on {_data_text(recipe)} "
         f"(data fingerprint {record['data_fingerprint'][:12]}...), git {commit}"
     )
 

@@ -29,7 +29,7 @@ from retouch.core.arrays import fit_long_side
 from retouch.segment.evaluate import score_masks
 from retouch.train.augment import mosaic, random_view
 from retouch.train.config import Recipe, Stage
-from retouch.train.data import Sample, fingerprint, load_pairs, pair_files, split_names
+from retouch.train.data import Sample, load_training_set, split_names
 from retouch.train.u2net import SkinNet, build_model
 
 __all__ = ["deep_supervision_loss", "load_checkpoint", "predict_probability", "train"]
@@ -202,9 +202,12 @@ def train(
     device = _device(recipe.device)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
-    pairs = pair_files(recipe.train_data)
-    fp = fingerprint(pairs)
-    samples = load_pairs(pairs, max_side=recipe.max_side)
+    samples, fp = load_training_set(
+        recipe.train_data,
+        negatives=recipe.negative_data,
+        negatives_max=recipe.negatives_max,
+        max_side=recipe.max_side,
+    )
     train_names, held_names = split_names([s.name for s in samples], recipe.selection_fraction)
     by_name = {s.name: s for s in samples}
     train_set = [(by_name[n].image, by_name[n].mask) for n in train_names]
