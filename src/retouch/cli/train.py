@@ -44,6 +44,9 @@ def add_parser(sub) -> None:
         help="blur of the histograms across bins (default %(default)s)",
     )
     _add_network_parsers(tasks)
+    from retouch.cli.train_pairs import add_pairs_parser
+
+    add_pairs_parser(tasks)
 
 
 def _add_network_parsers(tasks) -> None:
@@ -81,6 +84,12 @@ def _add_network_parsers(tasks) -> None:
     exp.add_argument("-o", "--output", required=True, type=Path, help="the .onnx file to write")
     exp.add_argument("--checkpoint", choices=("best", "last"), default="best")
     exp.add_argument("--data-note", default="", help="training data and citations, for the record")
+    exp.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="the probability cut the record gives its users (chosen on validation data)",
+    )
 
 
 def _need_torch() -> None:
@@ -122,11 +131,21 @@ def _train_network(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     _need_torch()
+    from retouch.train.pairs_export import is_pairs_run
+
+    if is_pairs_run(args.run_dir):
+        from retouch.cli.train_pairs import export_pairs_cli
+
+        return export_pairs_cli(args)
     from retouch.train.export import check_onnx, export_onnx
     from retouch.train.loop import load_checkpoint
 
     record = export_onnx(
-        args.run_dir, args.output, checkpoint=args.checkpoint, data_note=args.data_note
+        args.run_dir,
+        args.output,
+        checkpoint=args.checkpoint,
+        data_note=args.data_note,
+        threshold=args.threshold,
     )
     model, _ = load_checkpoint(args.run_dir / f"{args.checkpoint}.pt")
     diff = check_onnx(model, args.output)
@@ -148,6 +167,11 @@ def run(args: argparse.Namespace) -> int:
         return _train_network(args)
     if args.train_task == "export":
         return _export(args)
+    if args.train_task == "pairs":
+        _need_torch()
+        from retouch.cli.train_pairs import run_pairs
+
+        return run_pairs(args)
     from retouch.segment.skin.bayes import table_path, write_table
     from retouch.segment.skin.train import learn_colour_table
 
