@@ -1,6 +1,7 @@
 """Every endpoint answering a good request: results, formats, methods list, docs."""
 
 import concurrent.futures
+import json
 import tempfile
 
 import numpy as np
@@ -176,3 +177,21 @@ def test_erase_keeps_the_exif_of_the_photo(client, image, mask, fmt):
         assert out.format == fmt.upper()
         tags = out.getexif()
     assert tags.get(0x013B) == "A. Photographer" and tags.get(0x010F) == "RetouchCam"
+
+
+def test_a_promoted_option_sent_in_the_options_json_is_used(client, mediapipe_installed, portrait):
+    """``part`` may come as its own field or inside ``options``; a field left out does not
+    put its default over the JSON's value, and a field that is sent wins."""
+    image, real = portrait
+    as_field = _segment(client, "face", image, method="mesh", part="lips")
+    in_json = _segment(client, "face", image, method="mesh", options=json.dumps({"part": "lips"}))
+    both = _segment(
+        client, "face", image, method="mesh", part="lips", options=json.dumps({"part": "skin"})
+    )
+    assert as_field.status_code == in_json.status_code == both.status_code == 200
+    lips = decode(as_field.content)[0]
+    assert np.array_equal(decode(in_json.content)[0], lips)
+    assert np.array_equal(decode(both.content)[0], lips)
+    if real:  # the astronaut's lips are a small part of her face's skin
+        skin = decode(_segment(client, "face", image, method="mesh", part="skin").content)[0]
+        assert (lips > 127).any() and not np.array_equal(lips, skin)

@@ -458,7 +458,8 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
         if transparent and fmt != "PNG":
             raise InputError(f"transparent=true needs format=png, not {fmt.lower()}")
         options = parse_options(fields["options"])
-        options.update({name: fields[name] for name in spec.promoted})
+        sent = await fields["request"].form()  # a promoted field left out keeps the JSON's value
+        options.update({n: fields[n] for n in spec.promoted if n in sent or n not in options})
         fill = {FILL_KEYWORDS[n]: fields[n] for n in fill_names} if fill_names else None
         image = await fields["image"].read()
         mask = await fields["mask"].read() if fields.get("mask") is not None else None
