@@ -14,34 +14,18 @@ Numbers only: the bar (<= 4 s for 1 MP with two people on CPU) is read, never as
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from retouch.core.io import read_image, write_image
+from retouch.bench.detecting import time_photo
+from retouch.bench.inpaint import resize_to_megapixels
 from retouch.core.registry import create
 from retouch.core.tasks import get_task
 from retouch.people.evaluate import make_composites
-from retouch.photo import PhotoSettings, process_photo
 
 __all__ = ["format_speed", "run_speed"]
-
-
-def _scaled(image: np.ndarray, megapixels: float) -> np.ndarray:
-    f = np.sqrt(megapixels * 1e6 / (image.shape[0] * image.shape[1]))
-    size = (round(image.shape[1] * f), round(image.shape[0] * f))
-    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-
-
-def _time(fn: Callable[[], object]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of ``fn()``."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def run_speed(
@@ -61,25 +45,10 @@ def run_speed(
     with tempfile.TemporaryDirectory(prefix="retouch-bench-people-") as tmp:
         for i, comp in enumerate(comps[:photos]):
             model = create("people", method)  # a fresh one: no people cached
-            source, target = Path(tmp) / f"{i}.jpg", Path(tmp) / f"{i}_out.jpg"
-            write_image(source, _scaled(comp.image, megapixels), quality=92)
-            image = read_image(source)
-            if i == 0:
-                model(image[::-1, ::-1].copy())  # load the models, compile, untimed
-            wall, cpu = _time(partial(process_photo, spec, model, source, target, PhotoSettings()))
-            mask = model.detect(image)
-            rows.append(
-                {
-                    "photo": comp.name,
-                    "width": image.shape[1],
-                    "height": image.shape[0],
-                    "hole_share": round(float(np.count_nonzero(mask)) / mask.size, 4),
-                    "end_to_end_s": wall,
-                    "end_to_end_cpu_s": cpu,
-                    "find_s": _time(partial(model.detect, image[:, ::-1].copy()))[0],
-                    "remove_s": _time(partial(model, image[::-1].copy()))[0],
-                }
-            )
+            image = resize_to_megapixels(comp.image, megapixels)
+            row = {"photo": comp.name, **time_photo(spec, model, image, Path(tmp), i)}
+            row["hole_share"], row["find_s"] = row.pop("share"), row.pop("detect_s")
+            rows.append(row)
             if progress is not None:
                 progress()
     return rows

@@ -11,35 +11,18 @@ Numbers only: the bar (<= 3 s for 1 MP on CPU) is read from them, never asserted
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from retouch.core.io import read_image, write_image
+from retouch.bench.detecting import time_photo
+from retouch.bench.inpaint import resize_to_megapixels
+from retouch.core.io import read_image
 from retouch.core.registry import create
 from retouch.core.tasks import get_task
-from retouch.photo import PhotoSettings, process_photo
 
 __all__ = ["format_table", "run"]
-
-
-def _scaled(path: Path, megapixels: float) -> np.ndarray:
-    image = read_image(path)
-    f = np.sqrt(megapixels * 1e6 / (image.shape[0] * image.shape[1]))
-    size = (round(image.shape[1] * f), round(image.shape[0] * f))
-    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-
-
-def _time(fn: Callable[[], object]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of ``fn()``: on a busy machine the CPU
-    seconds say more about what an idle one would take."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def run(
@@ -56,26 +39,10 @@ def run(
     rows = []
     with tempfile.TemporaryDirectory(prefix="retouch-bench-tattoo-") as tmp:
         for i, path in enumerate(photos):
-            image = _scaled(path, megapixels)
-            source, target = Path(tmp) / f"{i}.jpg", Path(tmp) / f"{i}_out.jpg"
-            write_image(source, image, quality=92)
-            image = read_image(source)
-            if i == 0:
-                model(image[::-1, ::-1].copy())  # load the models, compile, untimed
-            wall, cpu = _time(partial(process_photo, spec, model, source, target, PhotoSettings()))
-            mask = model.detect(image)
-            rows.append(
-                {
-                    "photo": path.name,
-                    "width": image.shape[1],
-                    "height": image.shape[0],
-                    "tattoo_share": round(float(np.count_nonzero(mask)) / mask.size, 4),
-                    "end_to_end_s": wall,
-                    "end_to_end_cpu_s": cpu,
-                    "detect_s": _time(partial(model.detect, image[:, ::-1].copy()))[0],
-                    "remove_s": _time(partial(model, image[::-1].copy()))[0],
-                }
-            )
+            image = resize_to_megapixels(read_image(path), megapixels)
+            row = {"photo": path.name, **time_photo(spec, model, image, Path(tmp), i)}
+            row["tattoo_share"] = row.pop("share")
+            rows.append(row)
             if progress is not None:
                 progress()
     return rows

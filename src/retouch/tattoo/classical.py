@@ -21,9 +21,17 @@ from retouch.core.options import OneOf, Range
 from retouch.core.registry import create, list_methods, register
 from retouch.inpaint.base import MAX_SEED
 from retouch.tattoo import ink
-from retouch.tattoo.fill import fill_tattoo
+from retouch.tattoo.fill import fill_from_bare_skin
 
-__all__ = ["WORK_SIDE", "ClassicalFill", "InkSettings", "find_ink", "ink_evidence"]
+__all__ = [
+    "WORK_SIDE",
+    "ClassicalFill",
+    "InkSettings",
+    "find_ink",
+    "full_size_mask",
+    "ink_evidence",
+    "working_copy",
+]
 
 WORK_SIDE = 640  # detection's long side (px): the dev photos' size, 0.2 s of skin model
 SOURCE_EVIDENCE = 0.5  # skin whose ink evidence is below this is bare enough to copy from
@@ -146,7 +154,7 @@ class ClassicalFill:
         photo's is kept, so ``detect`` then the fill segment it once (``retouch tattoo``)."""
         if self._skin is None:
             self._skin = create("skin", self.skin_method)
-        small = _working(image)
+        small = working_copy(image)
         key = hashlib.blake2b(small.tobytes(), digest_size=16).digest() + repr(small.shape).encode()
         last = self._last
         if last is not None and last[0] == key:
@@ -159,19 +167,16 @@ class ClassicalFill:
         """The tattoo mask of ``image`` (H x W x 3 uint8 RGB): H x W uint8, 255 = ink,
         grown by ``grow_pct`` % of the long side, at the image's full resolution."""
         image = check_image(image)
-        score = ink_evidence(_working(image), self._skin_mask(image), self.settings)
+        score = ink_evidence(working_copy(image), self._skin_mask(image), self.settings)
         return self._detect(image, score)
 
     def _detect(self, image: np.ndarray, score: np.ndarray) -> np.ndarray:
         """The mask at ``image``'s size from the working resolution's ``ink_evidence``."""
-        small = _working(image)
+        small = working_copy(image)
         found = ink_from_evidence(score, self.settings)
         if self.faces and found.any():
             found &= ~face_features(small, grow_px=max(2, round(0.01 * max(small.shape[:2]))))
-        mask = resize_mask(np.where(found, 255, 0).astype(np.uint8), image.shape[:2]) > 0
-        grow_px = round(self.grow_pct / 100.0 * max(image.shape[:2]))
-        grown = ink.clean_ink(mask, min_area=1, close_px=0, grow_px=grow_px)
-        return np.where(grown, 255, 0).astype(np.uint8)
+        return full_size_mask(found, image.shape[:2], grow_pct=self.grow_pct)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """``image`` with the tattoo (``mask``, or the detected one) filled from nearby skin.
@@ -185,22 +190,24 @@ class ClassicalFill:
         if mask is not None:
             mask = check_mask(mask, image.shape[:2])
         skin = self._skin_mask(image)
-        score = ink_evidence(_working(image), skin, self.settings)
+        score = ink_evidence(working_copy(image), skin, self.settings)
         hole = (self._detect(image, score) if mask is None else mask) > 0
         if not hole.any():
             return image.copy()
-        bare = np.where(skin & (score < SOURCE_EVIDENCE), 255, 0).astype(np.uint8)
-        side = max(image.shape[:2])
-        return fill_tattoo(
-            image,
-            hole,
-            resize_mask(bare, image.shape[:2]) > 0,
-            fill=self.fill,
-            reach_px=max(16, round(0.12 * side)),
-            seed=self.seed,
-            harmonise_sigma=max(4.0, 0.02 * side),
-        )
+        bare = skin & (score < SOURCE_EVIDENCE)
+        return fill_from_bare_skin(image, hole, bare, fill=self.fill, seed=self.seed)
 
 
-def _working(image: np.ndarray) -> np.ndarray:
+def working_copy(image: np.ndarray) -> np.ndarray:
+    """``image`` with its long side at most ``WORK_SIDE`` (itself when it fits): the size
+    a tattoo method looks for ink at."""
     return fit_long_side(image, WORK_SIDE) if max(image.shape[:2]) > WORK_SIDE else image
+
+
+def full_size_mask(found: np.ndarray, shape: tuple[int, int], *, grow_pct: float) -> np.ndarray:
+    """The ink ``found`` at the working size (H' x W' bool) as the 0/255 mask of a photo of
+    ``shape``, grown by ``grow_pct`` % of its long side: H x W uint8."""
+    mask = resize_mask(np.where(found, 255, 0).astype(np.uint8), shape) > 0
+    grow_px = round(grow_pct / 100.0 * max(shape))
+    grown = ink.clean_ink(mask, min_area=1, close_px=0, grow_px=grow_px)
+    return np.where(grown, 255, 0).astype(np.uint8)

@@ -13,9 +13,10 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import as_float, as_uint8
+from retouch.core.masks import resize_mask
 from retouch.tattoo.ink import from_lab, local_mean
 
-__all__ = ["fill_tattoo", "harmonise", "nearby_skin"]
+__all__ = ["fill_from_bare_skin", "fill_tattoo", "harmonise", "nearby_skin"]
 
 
 def nearby_skin(skin: np.ndarray, mask: np.ndarray, *, reach_px: int) -> np.ndarray:
@@ -106,7 +107,7 @@ def fill_tattoo(
     hole = np.where(mask, 255, 0).astype(np.uint8)
     restricts = "source" in get("inpaint", fill).options  # diffusion (telea, ns) cannot
     allowed = np.where(source, 255, 0).astype(np.uint8) if restricts and source.any() else None
-    # PatchMatch with 4 EM iterations at the coarsest level (8 by default): a tattoo's
+    # PatchMatch with 4 EM iterations at the coarsest level (6 by default): a tattoo's
     # hole is thin or skin-textured, and this keeps a 1 MP photo near the time bar.
     options = {"seed": seed, "em_coarse": 4} if fill == "patchmatch" else {}
     filled = erase(image, hole, method=fill, source=allowed, **options)
@@ -114,3 +115,22 @@ def fill_tattoo(
     out = harmonise(filled, mask, reference, sigma=harmonise_sigma)
     out[~mask] = image[~mask]
     return out
+
+
+def fill_from_bare_skin(
+    image: np.ndarray, mask: np.ndarray, bare: np.ndarray, *, fill: str, seed: int
+) -> np.ndarray:
+    """``fill_tattoo`` as every tattoo method runs it: ``bare`` (H' x W' bool, skin without
+    ink, at the working size or the image's) scaled to ``image``, the source reach 12 % and
+    the harmonisation's sigma 2 % of the photo's long side (at least 16 px and 4 px)."""
+    side = max(image.shape[:2])
+    skin = resize_mask(np.where(bare, 255, 0).astype(np.uint8), image.shape[:2]) > 0
+    return fill_tattoo(
+        image,
+        mask,
+        skin,
+        fill=fill,
+        reach_px=max(16, round(0.12 * side)),
+        seed=seed,
+        harmonise_sigma=max(4.0, 0.02 * side),
+    )

@@ -25,14 +25,18 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image, check_mask, fit_long_side
-from retouch.core.masks import resize_mask
 from retouch.core.options import OneOf, Range
 from retouch.core.registry import create, register
 from retouch.core.weights import WeightsRecord, register_weights
 from retouch.inpaint.base import MAX_SEED
 from retouch.tattoo import ink
-from retouch.tattoo.classical import FILL_METHODS, SKIN_METHODS, WORK_SIDE
-from retouch.tattoo.fill import fill_tattoo
+from retouch.tattoo.classical import (
+    FILL_METHODS,
+    SKIN_METHODS,
+    full_size_mask,
+    working_copy,
+)
+from retouch.tattoo.fill import fill_from_bare_skin
 
 __all__ = ["WEIGHTS", "DetectFill", "ink_mask", "ink_probability"]
 
@@ -118,7 +122,7 @@ class DetectFill:
     def _analyse(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(skin H x W bool, P(ink) H x W float32) of the working copy of ``image``; the
         last photo's are kept, so ``detect`` then the fill run the networks once."""
-        small = _working(image)
+        small = working_copy(image)
         key = hashlib.blake2b(small.tobytes(), digest_size=16).digest() + repr(small.shape).encode()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
@@ -142,10 +146,7 @@ class DetectFill:
         skin, p = self._analyse(image)
         min_area = max(1, round(2e-4 * p.size))
         found = ink_mask(p, skin, threshold=self.threshold, min_area=min_area)
-        mask = resize_mask(np.where(found, 255, 0).astype(np.uint8), image.shape[:2]) > 0
-        grow_px = round(self.grow_pct / 100.0 * max(image.shape[:2]))
-        grown = ink.clean_ink(mask, min_area=1, close_px=0, grow_px=grow_px)
-        return np.where(grown, 255, 0).astype(np.uint8)
+        return full_size_mask(found, image.shape[:2], grow_pct=self.grow_pct)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """``image`` with the tattoo (``mask``, or the detected one) filled from nearby skin.
@@ -162,18 +163,4 @@ class DetectFill:
         if not hole.any():
             return image.copy()
         skin, p = self._analyse(image)
-        bare = np.where(skin & (p < BARE), 255, 0).astype(np.uint8)
-        side = max(image.shape[:2])
-        return fill_tattoo(
-            image,
-            hole,
-            resize_mask(bare, image.shape[:2]) > 0,
-            fill=self.fill,
-            reach_px=max(16, round(0.12 * side)),
-            seed=self.seed,
-            harmonise_sigma=max(4.0, 0.02 * side),
-        )
-
-
-def _working(image: np.ndarray) -> np.ndarray:
-    return fit_long_side(image, WORK_SIDE) if max(image.shape[:2]) > WORK_SIDE else image
+        return fill_from_bare_skin(image, hole, skin & (p < BARE), fill=self.fill, seed=self.seed)
