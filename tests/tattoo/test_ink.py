@@ -134,3 +134,19 @@ def test_a_photo_larger_than_the_working_size_keeps_every_other_pixel():
     out = retouch.remove_tattoos(image, fill="telea", **FAST)
     assert np.array_equal(out[mask == 0], image[mask == 0])
     assert (out[line].astype(int) - image[line]).any()
+
+
+def test_a_mask_over_nearly_all_the_nearby_skin_fills_from_the_photo_instead_of_failing():
+    # skin is a thin ring around the mask: no 7x7 patch fits in it, so the fill must use
+    # the rest of the photo rather than refuse the user's mask
+    from retouch.tattoo.fill import fill_tattoo
+
+    rng = np.random.default_rng(0)
+    image = np.clip(rng.normal(150, 10, (64, 64, 3)), 0, 255).astype(np.uint8)
+    mask = np.zeros((64, 64), bool)
+    mask[16:48, 16:48] = True
+    skin = np.zeros((64, 64), bool)
+    skin[14:50, 14:50] = True  # 2 px of skin around the mask
+    out = fill_tattoo(image, mask, skin, fill="patchmatch", reach_px=4)
+    assert np.array_equal(out[~mask], image[~mask])
+    assert abs(float(out[mask].mean()) - float(image[~mask].mean())) < 10

@@ -9,14 +9,19 @@ texture. Only the mask's pixels ever change.
 
 from __future__ import annotations
 
+import logging
+
 import cv2
 import numpy as np
 
 from retouch.core.arrays import as_float, as_uint8
+from retouch.core.errors import InputError
 from retouch.core.masks import resize_mask
 from retouch.tattoo.ink import from_lab, local_mean
 
 __all__ = ["fill_from_bare_skin", "fill_tattoo", "harmonise", "nearby_skin"]
+
+log = logging.getLogger(__name__)
 
 
 def nearby_skin(skin: np.ndarray, mask: np.ndarray, *, reach_px: int) -> np.ndarray:
@@ -110,7 +115,15 @@ def fill_tattoo(
     # PatchMatch with 4 EM iterations at the coarsest level (6 by default): a tattoo's
     # hole is thin or skin-textured, and this keeps a 1 MP photo near the time bar.
     options = {"seed": seed, "em_coarse": 4} if fill == "patchmatch" else {}
-    filled = erase(image, hole, method=fill, source=allowed, **options)
+    try:
+        filled = erase(image, hole, method=fill, source=allowed, **options)
+    except InputError:
+        if allowed is None:
+            raise
+        # Too little bare skin near a large mask for one patch: copy from the whole photo
+        # outside the mask instead of refusing the user's mask.
+        log.info("tattoo fill: the skin near the mask is too small a source; using the photo")
+        filled = erase(image, hole, method=fill, **options)
     reference = source if source.any() else ~mask
     out = harmonise(filled, mask, reference, sigma=harmonise_sigma)
     out[~mask] = image[~mask]

@@ -89,7 +89,7 @@ def complete_with_sources(
     if not _valid_centres(hole, source, r).any():
         raise InputError(
             f"no {2 * r + 1}x{2 * r + 1} patch fits in the source area outside the mask; "
-            "paint a smaller mask, allow a larger --source area or use a smaller patch_size"
+            "paint a smaller mask, allow a larger source area or use a smaller patch_size"
         )
     check_cancelled()
     levels = _pyramid(image, hole, source, r, settings.max_levels, settings.min_size)
