@@ -80,6 +80,48 @@ def test_cancel_stops_the_work_and_the_result_is_not_ready_before(image, mask, s
         assert r.status_code == 503 and "cancelled" in r.json()["error"]
 
 
+KEY = "page-0123456789abcdef"
+
+
+def test_a_job_key_cancels_the_work_before_its_id_is_known(image, mask, slow):  # noqa: F811
+    # the page gave up before it read the 202: it cancels by the key it sent
+    fill = slow(10.0)
+    with make_client(max_pixels=128 * 128, workers=1) as client:
+        files = {"image": ("a.png", png(image)), "mask": ("m.png", png(mask))}
+        r = client.post("/api/v1/erase", files=files, headers={**ASYNC, "Job-Key": KEY})
+        assert r.status_code == 202, r.text
+        assert fill.started.wait(5.0)
+        gone = client.delete("/api/v1/jobs", params={"key": KEY})
+        assert gone.status_code == 200 and gone.json()["job"]["id"] == r.json()["id"]
+        assert fill.stopped.wait(3.0) and fill.cancelled, "the cancelled work still runs"
+        state = client.get(f"/api/v1/jobs/{r.json()['id']}", params={"wait": 5}).json()
+        assert state["state"] == "cancelled"
+
+
+def test_a_key_cancelled_before_its_request_arrives_starts_no_work(image, mask, slow):  # noqa: F811
+    fill = slow(10.0)
+    with make_client(max_pixels=128 * 128, workers=1) as client:
+        early = client.delete("/api/v1/jobs", params={"key": KEY})
+        assert early.status_code == 200 and early.json() == {"key": KEY, "job": None}
+        files = {"image": ("a.png", png(image)), "mask": ("m.png", png(mask))}
+        r = client.post("/api/v1/erase", files=files, headers={**ASYNC, "Job-Key": KEY})
+        assert r.status_code == 409 and "cancelled before" in r.json()["error"], r.text
+        assert not fill.started.wait(0.5), "work started for a cancelled key"
+        # the key is used up: the same key again starts a job
+        again = client.post("/api/v1/erase", files=files, headers={**ASYNC, "Job-Key": KEY})
+        assert again.status_code == 202
+        client.delete(f"/api/v1/jobs/{again.json()['id']}")
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 65, "has space in it 0123", "semi;colon;0123456789"])
+def test_a_bad_job_key_is_a_422_naming_the_rule(client, image, mask, key):
+    files = {"image": ("a.png", png(image)), "mask": ("m.png", png(mask))}
+    r = client.post("/api/v1/erase", files=files, headers={**ASYNC, "Job-Key": key})
+    assert r.status_code == 422 and "Job-Key must be" in r.json()["error"], r.text
+    r = client.delete("/api/v1/jobs", params={"key": key})
+    assert r.status_code == 422 and "Job-Key must be" in r.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("path", "method", "status"),
     [

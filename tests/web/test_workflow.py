@@ -115,6 +115,42 @@ def test_cancel_stops_the_work_on_the_server(page, tmp_path, monkeypatch):
     assert not page.is_disabled("#erase")
 
 
+def test_cancel_before_the_job_id_arrives_still_stops_the_work(page, tmp_path, monkeypatch):
+    """The upload reached the server and its job runs, but the 202 naming the job has not
+    reached the page (held back here) when Cancel is clicked: the page cancels by the
+    Job-Key it sent, so no job is left running with nobody to read it."""
+    import retouch.inpaint
+
+    fill = SlowFill(20.0)
+    monkeypatch.setattr(retouch.inpaint, "erase", fill)
+    open_sample(page, photo(tmp_path, "k.png", (320, 240), 4))
+    # The request goes out whole; its answer is held back until the page aborts it, as a
+    # slow network would hold it. (Playwright's own routing drops multipart file bodies.)
+    page.evaluate(HOLD_ERASE_ANSWER)
+    paint(page, [(50, 50), (200, 60)])
+    page.click("#erase")
+    assert fill.started.wait(10), "the erase never reached the server"
+    page.wait_for_function("window.heldAnswers === 1")
+    page.click("#cancel")
+    assert fill.stopped.wait(3.0), "the job still runs on the server"
+    assert fill.cancelled is not None
+    assert page.is_hidden("#busy") and page.is_hidden("#error")
+
+
+HOLD_ERASE_ANSWER = """() => {
+  const real = window.fetch;
+  window.heldAnswers = 0;
+  window.fetch = (url, init = {}) => {
+    if (!(init.method === "POST" && String(url).endsWith("/api/v1/erase"))) return real(url, init);
+    const { signal, ...rest } = init;
+    return new Promise((resolve, reject) => {
+      real(url, rest).then(() => { window.heldAnswers += 1; });  // answered, never passed on
+      signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    });
+  };
+}"""
+
+
 def test_a_jpeg_comes_back_as_a_jpeg_with_its_exif_and_profile(page, tmp_path):
     exif = Image.Exif()
     exif[0x010F] = "RetouchCam"  # Make

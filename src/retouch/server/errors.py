@@ -25,6 +25,7 @@ from retouch.core.errors import InputError, LimitError, RetouchError
 from retouch.core.weights import MissingModelError
 
 __all__ = [
+    "JobCancelledError",
     "JobNotOverError",
     "NotAcceptableError",
     "RequestTimeoutError",
@@ -59,6 +60,10 @@ class JobNotOverError(RetouchError):
     """A job's result is asked for before the job is over (409)."""
 
 
+class JobCancelledError(RetouchError):
+    """A job's key was cancelled before its request arrived (409)."""
+
+
 class TooManyJobsError(RetouchError):
     """The server keeps no more jobs now (503)."""
 
@@ -78,6 +83,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownTaskError, 404),
     (UnknownJobError, 404),
     (JobNotOverError, 409),
+    (JobCancelledError, 409),
     (TooManyJobsError, 503),
     (NotAcceptableError, 406),
     (RequestTimeoutError, 503),

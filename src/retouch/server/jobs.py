@@ -12,12 +12,19 @@ work is dropped and running work stops at its next ``check_cancelled()``.
 
 A job's id is random (it is the only key to its result); at most ``MAX_JOBS`` are
 kept, finished ones are forgotten ``KEEP_S`` after they end.
+
+A client that may give up before it reads the 202 (a page whose upload is cancelled
+once the body has been sent) names the job itself: the request's ``Job-Key`` header
+(16-64 letters, digits, ``-`` or ``_``, random) and ``DELETE /api/v1/jobs?key=K`` cancel
+it without its id. A key cancelled before its request arrives is remembered for
+``KEEP_S``, and that request is then refused (409) instead of starting work nobody reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -25,22 +32,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retouch.core.cancel import Cancelled
-from retouch.core.errors import RetouchError
+from retouch.core.errors import InputError, RetouchError
 from retouch.server.engine import Engine
 from retouch.server.errors import (
+    JobCancelledError,
     JobNotOverError,
     TooManyJobsError,
     UnknownJobError,
     status_for,
 )
 
-__all__ = ["KEEP_S", "MAX_JOBS", "Job", "Jobs"]
+__all__ = ["KEEP_S", "MAX_JOBS", "Job", "Jobs", "check_key"]
 
 log = logging.getLogger("retouch.server")
 
 MAX_JOBS = 32
 KEEP_S = 600.0
 FINAL = ("done", "failed", "cancelled")
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # The work of a job: called in a worker with a progress callback ``(done, total)``.
 Work = Callable[[Callable[[int, int], None]], bytes]
@@ -53,6 +62,7 @@ class Job:
     id: str
     task: str
     media_type: str
+    key: str | None = None
     state: str = "queued"
     done: int = 0
     total: int = 0
@@ -92,16 +102,24 @@ class Jobs:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._jobs: dict[str, Job] = {}
+        self._dropped: dict[str, float] = {}  # keys cancelled before their job started
 
-    def start(self, task: str, work: Work, *, pixels: int, media_type: str) -> Job:
-        """Queue ``work`` as a new job; TooManyJobsError (503) when ``MAX_JOBS`` are kept."""
+    def start(
+        self, task: str, work: Work, *, pixels: int, media_type: str, key: str | None = None
+    ) -> Job:
+        """Queue ``work`` as a new job; TooManyJobsError (503) when ``MAX_JOBS`` are kept,
+        JobCancelledError (409) when its ``key`` was cancelled before it came."""
         self._forget_old()
+        if key is not None and self._dropped.pop(key, None) is not None:
+            raise JobCancelledError(f"job key {key} was cancelled before its request arrived")
+        if key is not None and any(j.key == key for j in self._jobs.values()):
+            raise InputError(f"Job-Key {key} is already in use; send a new random key")
         if len(self._jobs) >= MAX_JOBS:
             raise TooManyJobsError(
                 f"the server keeps at most {MAX_JOBS} jobs and all are running or unread; "
                 "read or cancel one, or try again later"
             )
-        job = Job(id=secrets.token_urlsafe(12), task=task, media_type=media_type)
+        job = Job(id=secrets.token_urlsafe(12), task=task, media_type=media_type, key=key)
 
         def run() -> bytes:
             job.state = "running"
@@ -169,6 +187,18 @@ class Jobs:
             job.runner.cancel()
         return job
 
+    def cancel_key(self, key: str) -> Job | None:
+        """Cancel the job started with ``key``; when none has, remember the key so its
+        request, if it still comes, is refused. Returns the job, or None."""
+        self._forget_old()
+        job = next((j for j in self._jobs.values() if j.key == key), None)
+        if job is None:
+            if len(self._dropped) >= 4 * MAX_JOBS:  # bounded: the oldest key goes first
+                del self._dropped[min(self._dropped, key=self._dropped.__getitem__)]
+            self._dropped[key] = time.monotonic()
+            return None
+        return self.cancel(job.id)
+
     def close(self) -> None:
         for job in self._jobs.values():
             if job.runner is not None:
@@ -181,3 +211,15 @@ class Jobs:
             j.id for j in self._jobs.values() if j.ended is not None and now - j.ended > KEEP_S
         ]:
             del self._jobs[job_id]
+        for key in [k for k, when in self._dropped.items() if now - when > KEEP_S]:
+            del self._dropped[key]
+
+
+def check_key(key: str) -> str:
+    """``key`` when it is a usable ``Job-Key`` (16-64 of ``A-Za-z0-9_-``), else InputError."""
+    if not _KEY.fullmatch(key):
+        raise InputError(
+            "Job-Key must be 16 to 64 letters, digits, '-' or '_' (a random string), "
+            f"got {key[:80]!r}"
+        )
+    return key

@@ -29,7 +29,7 @@ from retouch.core.registry import get, list_methods
 from retouch.core.tasks import TaskSpec, all_tasks
 from retouch.server.engine import Engine
 from retouch.server.errors import NotAcceptableError, UnknownTaskError, json_error
-from retouch.server.jobs import Jobs
+from retouch.server.jobs import Jobs, check_key
 from retouch.server.negotiate import MEDIA_TYPES, choose_format
 from retouch.server.tasks import (
     FILL_KEYWORDS,
@@ -73,6 +73,14 @@ class JobBody(BaseModel):
     elapsed_s: float
     error: str | None = None
     status: int | None = None
+
+
+class KeyCancelBody(BaseModel):
+    """What ``DELETE /api/v1/jobs?key=K`` did: the job it cancelled, or null when no job
+    has that key yet (its request, if it still comes, is refused with 409)."""
+
+    key: str
+    job: JobBody | None
 
 
 class ProbeBody(BaseModel):
@@ -250,7 +258,22 @@ def _add_jobs(router: APIRouter, jobs: Jobs) -> None:
     async def job_cancel(job_id: str) -> JobBody:
         return JobBody(**jobs.cancel(job_id).describe())
 
-    for path, allowed in (("/jobs/{job_id}", "GET, DELETE"), ("/jobs/{job_id}/result", "GET")):
+    @router.delete(
+        "/jobs",
+        summary="Cancel the job started with a Job-Key (before its id is known)",
+        responses=_errors(403, 422),
+    )
+    async def job_cancel_key(
+        key: Annotated[str, Query(description="the request's Job-Key header")],
+    ) -> KeyCancelBody:
+        job = jobs.cancel_key(check_key(key))
+        return KeyCancelBody(key=key, job=None if job is None else JobBody(**job.describe()))
+
+    for path, allowed in (
+        ("/jobs", "DELETE"),
+        ("/jobs/{job_id}", "GET, DELETE"),
+        ("/jobs/{job_id}/result", "GET"),
+    ):
         _refuse_other_methods(router, path, allowed)
 
 
@@ -418,6 +441,18 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
             ],
             "",
         ),
+        form(
+            "job_key",
+            Annotated[
+                str,
+                Header(
+                    alias="Job-Key",
+                    description="with respond-async: a random key (16-64 of A-Za-z0-9_-) "
+                    "that DELETE /api/v1/jobs?key=K cancels the job by, before its id is known",
+                ),
+            ],
+            "",
+        ),
     ]
     return params
 
@@ -484,7 +519,8 @@ def _add_task(router: APIRouter, engine: Engine, jobs: Jobs, spec: TaskSpec) -> 
             )
 
         if "respond-async" in fields["prefer"].lower():
-            job = jobs.start(spec.verb, work, pixels=pixels, media_type=_media(fmt))
+            key = check_key(fields["job_key"]) if fields["job_key"] else None
+            job = jobs.start(spec.verb, work, pixels=pixels, media_type=_media(fmt), key=key)
             where = f"/api/v1/jobs/{job.id}"
             return JSONResponse(
                 job.describe(),

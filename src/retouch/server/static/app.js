@@ -705,7 +705,10 @@ function cancelJob() {
   if (!job) return;
   state.job = null;
   job.abort.abort();
-  if (job.id) fetch(`/api/v1/jobs/${job.id}`, { method: "DELETE" }).catch(() => {});
+  // Before the 202 is read the id is unknown: the key the request carried cancels it
+  // (and, when the request has not arrived yet, the server refuses it when it does).
+  const where = job.id ? `/api/v1/jobs/${job.id}` : `/api/v1/jobs?key=${job.key}`;
+  fetch(where, { method: "DELETE" }).catch(() => {});
   setBusy(false);
 }
 function showProgress(job, what) {
@@ -715,16 +718,21 @@ function showProgress(job, what) {
   const part = job.total ? ` ${job.done} of ${job.total}` : "";
   setStatus(`${what}… ${job.state}${part} · ${job.elapsed_s.toFixed(1)} s`);
 }
+function jobKey() {
+  // 24 random hex digits (getRandomValues works on plain-http LAN pages too)
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 async function runJob(endpoint, form, what) {
   // POST the task as a job, poll it, read its result; null when it no longer matters
   // (another photo was opened, or it was cancelled).
   const abort = new AbortController(), gen = state.gen;
-  const job = { abort, id: null, gen };
+  const job = { abort, id: null, gen, key: jobKey() };
   state.job = job;
   setBusy(true, `${what}…`);
   try {
     const res = await fetch(endpoint, { method: "POST", body: form, signal: abort.signal,
-      headers: { Prefer: "respond-async", Accept: "image/png, image/jpeg" } });
+      headers: { Prefer: "respond-async", Accept: "image/png, image/jpeg", "Job-Key": job.key } });
     if (!res.ok) throw await apiError(res);
     if (res.status !== 202) {  // the preference may be ignored (RFC 7240): the answer itself
       const blob = await res.blob();
