@@ -483,3 +483,50 @@ def test_line_art_downloads_as_svg_and_makes_a_clear_sheet(page, sample_png):
         assert img.mode == "RGBA"
         alpha = img.getchannel("A")
         assert alpha.getextrema() == (0, 255)  # clear paper and opaque ink
+
+
+def _stripe_contrast(png_bytes: bytes) -> float:
+    """Mean absolute difference between neighbouring columns of a screenshot (0-255)."""
+    shot = np.asarray(Image.open(io.BytesIO(png_bytes)).convert("L"), dtype=float)
+    return float(np.abs(np.diff(shot, axis=1)).mean())
+
+
+def test_zoomed_past_the_display_copy_the_photo_shows_its_own_pixels(page, tmp_path):
+    """A 3000 x 2000 photo of 1-px stripes is shown from a 1024 px display copy, where the
+    stripes blur to grey; at 100 % the visible part is drawn from the photo itself, so the
+    stripes are back (in the result too, after an erase)."""
+    stripes = np.zeros((2000, 3000, 3), np.uint8)
+    stripes[:, ::2] = 255
+    path = tmp_path / "stripes.png"
+    Image.fromarray(stripes).save(path)
+    open_sample(page, path)
+    assert page.evaluate("photo.width") == 1024
+    page.evaluate("setZoom(1)")
+    page.wait_for_timeout(100)
+    assert page.inner_text("#zoom-fit") == "100%"
+    assert page.is_visible("#photo-detail")
+    stage = page.locator("#stage")
+    sharp = _stripe_contrast(stage.screenshot())
+    page.evaluate("photoDetail.remove()")  # what the upscaled display copy alone shows
+    blurred = _stripe_contrast(stage.screenshot())
+    assert sharp > 150 and blurred < 60, (sharp, blurred)
+    page.evaluate("setZoom(0)")
+    page.wait_for_timeout(100)
+    assert page.is_hidden("#result-detail")
+
+
+def test_the_result_detail_layer_follows_the_result_and_the_compare_divider(page, tmp_path):
+    stripes = np.zeros((1600, 2400, 3), np.uint8)
+    stripes[:, ::2] = 255
+    path = tmp_path / "stripes2.png"
+    Image.fromarray(stripes).save(path)
+    open_sample(page, path)
+    paint(page, [(500, 300), (520, 300)])
+    page.select_option("#erase-method", "telea")
+    page.click("#erase")
+    page.wait_for_selector("body[data-result=ready]", timeout=30_000)
+    page.evaluate("setZoom(1)")
+    page.wait_for_timeout(100)
+    assert page.is_visible("#result-detail") and page.is_visible("#photo-detail")
+    clip = page.evaluate("resultDetail.style.clipPath")
+    assert clip.startswith("inset(0px 0px 0px ") and clip.endswith("px)"), clip

@@ -35,6 +35,7 @@ const state = {
 };
 
 const photoCv = $("photo"), maskCv = $("mask"), resultCv = $("result"), tuneCv = $("tune");
+const photoDetail = $("photo-detail"), resultDetail = $("result-detail");
 const maskCtx = maskCv.getContext("2d");
 const stage = $("stage");
 
@@ -382,6 +383,7 @@ function showPhoto(entry, img, ops = []) {
   const dw = Math.round(w * scale), dh = Math.round(h * scale);
   for (const cv of [photoCv, maskCv, resultCv, tuneCv]) { cv.width = dw; cv.height = dh; }
   photoCv.getContext("2d").drawImage(img, 0, 0, dw, dh);
+  state.img = img;  // the photo's own pixels, for the zoomed-in detail layer
   state.photo = entry.photo;
   state.info = entry.info;
   state.name = entry.name;
@@ -401,6 +403,8 @@ function showPhoto(entry, img, ops = []) {
 }
 function clearResult() {
   state.result = null;
+  state.resultImg = null;
+  resultDetail.hidden = true;
   if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
   state.resultUrl = null;
   delete document.body.dataset.result;
@@ -555,6 +559,39 @@ function setZoom(zoom) {
   photoCv.style.width = `${Math.max(1, Math.round(n.w * s))}px`;
   photoCv.style.height = `${Math.max(1, Math.round(n.h * s))}px`;
   $("zoom-fit").textContent = `${Math.round(shownScale() * 100)}%`;
+  scheduleDetail();
+}
+// Zoomed past the display copy, the visible part of the photo (and of the result) is
+// drawn again from its own pixels, on a layer the size of what the window shows.
+let detailFrame = 0;
+function scheduleDetail() {
+  if (!detailFrame) detailFrame = requestAnimationFrame(() => { detailFrame = 0; drawDetail(); });
+}
+function drawDetail() {
+  const n = state.natural, dpr = window.devicePixelRatio || 1;
+  const shown = photoCv.getBoundingClientRect();
+  const magnified = n && photoCv.width < n.w && shown.width * dpr > photoCv.width * 1.05;
+  const view = stage.getBoundingClientRect();
+  const x0 = Math.max(shown.left, view.left + stage.clientLeft), y0 = Math.max(shown.top, view.top + stage.clientTop);
+  const x1 = Math.min(shown.right, view.left + stage.clientLeft + stage.clientWidth);
+  const y1 = Math.min(shown.bottom, view.top + stage.clientTop + stage.clientHeight);
+  const visible = magnified && x1 > x0 && y1 > y0;
+  const layers = [[photoDetail, state.img, visible], [resultDetail, state.resultImg, visible && !resultCv.hidden]];
+  for (const [cv, src, on] of layers) {
+    cv.hidden = !(on && src);
+    if (cv.hidden) continue;
+    const k = n.w / shown.width;  // photo pixels per CSS pixel
+    const sx = (x0 - shown.left) * k, sy = (y0 - shown.top) * k, sw = (x1 - x0) * k, sh = (y1 - y0) * k;
+    cv.width = Math.max(1, Math.min(Math.ceil(sw), Math.round((x1 - x0) * dpr)));
+    cv.height = Math.max(1, Math.min(Math.ceil(sh), Math.round((y1 - y0) * dpr)));
+    Object.assign(cv.style, { left: `${x0 - shown.left}px`, top: `${y0 - shown.top}px`,
+      width: `${x1 - x0}px`, height: `${y1 - y0}px` });
+    cv.getContext("2d").drawImage(src, sx, sy, sw, sh, 0, 0, cv.width, cv.height);
+  }
+  if (!resultDetail.hidden) {  // the compare divider cuts it where it cuts the result
+    const cut = (state.compare ?? 50) / 100 * shown.width - (x0 - shown.left);
+    resultDetail.style.clipPath = `inset(0 0 0 ${Math.max(0, cut)}px)`;
+  }
 }
 function zoomBy(factor, at) {
   if (!state.photo) return;
@@ -882,6 +919,7 @@ async function showResult(blob, name) {
   const img = await loadImage(blob);
   clearResult();
   resultCv.getContext("2d").drawImage(img, 0, 0, resultCv.width, resultCv.height);
+  state.resultImg = img;
   state.result = blob;
   state.resultName = name;
   state.resultUrl = URL.createObjectURL(blob);
@@ -898,6 +936,8 @@ function setCompare(percent) {
   // Left of the divider: the photo before; right of it: the result.
   resultCv.style.clipPath = `inset(0 0 0 ${percent}%)`;
   $("divider").style.left = `${percent}%`;
+  state.compare = percent;
+  scheduleDetail();
 }
 async function applyAgain() {
   // The result becomes the photo; the photo before (and its mask) can be had back.
@@ -1128,6 +1168,7 @@ $("zoom-out").addEventListener("click", () => zoomBy(0.8));
 $("zoom-fit").addEventListener("click", () => setZoom(0));
 $("help-open").addEventListener("click", () => $("help").showModal());
 window.addEventListener("resize", () => setZoom(state.zoom));
+stage.addEventListener("scroll", scheduleDetail, { passive: true });
 
 document.addEventListener("keydown", (ev) => {
   if (ev.target.matches("input[type=number], input[type=text], select") || $("help").open) return;
@@ -1136,13 +1177,13 @@ document.addEventListener("keydown", (ev) => {
   if (ctrl && ev.key.toLowerCase() === "z") { ev.preventDefault(); (ev.shiftKey ? redo : undo)(); return; }
   if (ctrl && ev.key.toLowerCase() === "y") { ev.preventDefault(); redo(); return; }
   if (ctrl) return;
-  if (ev.key === "\\" && state.result) { resultCv.hidden = true; return; }  // hold to compare
+  if (ev.key === "\\" && state.result) { resultCv.hidden = true; scheduleDetail(); return; }  // hold to compare
   const entry = KEYS.find((k) => k.keys.includes(ev.key));
   if (entry && entry.run) { ev.preventDefault(); entry.run(); }
 });
 document.addEventListener("keyup", (ev) => {
   if (ev.key === " ") spaceHeld = false;
-  if (ev.key === "\\" && state.result) resultCv.hidden = false;
+  if (ev.key === "\\" && state.result) { resultCv.hidden = false; scheduleDetail(); }
 });
 
 setSize(state.size);
