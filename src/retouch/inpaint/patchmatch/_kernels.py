@@ -184,15 +184,16 @@ def vote(img, hy, hx, band, nny, nnx, weight, r, out):
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
-def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, seed, src_y, src_x):
+def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, seed, counts):
     """Initialise a finer level's NNF from the coarser one (both padded by ``r``).
 
     A target at unpadded (y, x) takes its coarse parent's source, doubled, plus its
-    offset within the parent; if that is no valid source here, a random one.
+    offset within the parent; if that is no valid source here, a random one (the j-th
+    ``src_ok`` pixel in row-major order, found with ``counts = block_counts(src_ok)``).
     """
     hc = cy_nny.shape[0] - 2 * r
     wc = cy_nny.shape[1] - 2 * r
-    ns = src_y.shape[0]
+    ns = counts[-1]
     for k in prange(ty.shape[0]):
         y = ty[k] - r
         x = tx[k] - r
@@ -211,8 +212,37 @@ def upsample_nnf(cy_nny, cy_nnx, ty, tx, src_ok, nny, nnx, r, seed, src_y, src_x
         if not ok:
             state = _next(np.int64(seed) * 7919 + k)
             j = _draw(_next(state), ns)
-            nny[ty[k], tx[k]] = src_y[j]
-            nnx[ty[k], tx[k]] = src_x[j]
+            nny[ty[k], tx[k]], nnx[ty[k], tx[k]] = _nth(src_ok, counts, j)
+
+
+_BLOCK = 64  # columns per block of ``block_counts``
+
+
+def block_counts(ok):
+    """Cumulative count of True pixels of the H x W bool ``ok`` before each block of
+    ``_BLOCK`` columns of a row, blocks in row-major order: int64, H * ceil(W / _BLOCK) + 1."""
+    h, w = ok.shape
+    nb = -(-w // _BLOCK)
+    padded = np.zeros((h, nb * _BLOCK), np.uint8)
+    padded[:, :w] = ok
+    per_block = padded.reshape(h, nb, _BLOCK).sum(axis=2, dtype=np.int64).ravel()
+    return np.concatenate((np.zeros(1, np.int64), np.cumsum(per_block)))
+
+
+@njit(cache=True, fastmath=_FAST, nogil=True)
+def _nth(ok, counts, j):
+    """(y, x) of the j-th True pixel of ``ok`` in row-major order (0 <= j < counts[-1])."""
+    b = np.searchsorted(counts, j, side="right") - 1  # the block holding it
+    nb = (counts.shape[0] - 1) // ok.shape[0]
+    y = b // nb
+    x = (b % nb) * _BLOCK
+    left = j - counts[b]
+    while True:
+        if ok[y, x]:
+            if left == 0:
+                return y, x
+            left -= 1
+        x += 1
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)

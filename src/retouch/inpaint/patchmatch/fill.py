@@ -249,19 +249,20 @@ def _diffuse_fill(level: _Level, r: int, seed: int) -> None:
 def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, seed):
     """EM iterations at one level; returns this level's NNF (padded frame)."""
     h, w = level.hole.shape
-    ty, tx, hy, hx, sy, sx = _coordinates(level, r)
+    ty, tx, hy, hx, valid = _coordinates(level, r)
     band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
     check_cancelled()
     nny = np.full((h + 2 * r, w + 2 * r), -1, np.int32)
     nnx = nny.copy()
     cost = np.full(nny.shape, np.inf, np.float32)
-    src_ok = np.zeros(nny.shape, bool)
-    src_ok[sy, sx] = True
+    src_ok = np.pad(valid, r)  # valid source centres, padded frame
     check_cancelled()
     if coarse is None:
+        sy, sx = (a.astype(np.int32) + r for a in np.nonzero(valid))
         _run(K.random_init, sy, sx, ty, tx, nny, nnx, seed)
-    else:
-        _run(K.upsample_nnf, coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, sy, sx)
+    else:  # no list of every source centre: a large photo's would be most of its pixels
+        counts = K.block_counts(src_ok)
+        _run(K.upsample_nnf, coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, counts)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)  # equal weights
     radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
     pct = settings.sigma_percentile
@@ -276,14 +277,14 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
 
 
 def _coordinates(level: _Level, r: int) -> list[np.ndarray]:
-    """ty, tx, hy, hx, sy, sx: padded-frame int32 coordinates of the target centres
-    (patches touching the hole), the hole pixels and the valid source centres."""
+    """ty, tx, hy, hx: padded-frame int32 coordinates of the target centres (patches
+    touching the hole) and of the hole pixels; then the valid source centres (H x W bool)."""
     target = cv2.dilate(level.hole.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
     coords = []
-    for where in (target > 0, level.hole, _valid_centres(level.hole, level.source, r)):
+    for where in (target > 0, level.hole):
         coords.extend(a.astype(np.int32) + r for a in np.nonzero(where))
         check_cancelled()
-    return coords
+    return [*coords, _valid_centres(level.hole, level.source, r)]
 
 
 def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):

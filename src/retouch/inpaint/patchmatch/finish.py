@@ -73,24 +73,55 @@ def restore_grain(
         return out
     if sources is None and rng is None:
         raise ValueError("restore_grain needs sources (N x 2) or an rng for synthetic grain")
-    ys, xs = np.nonzero(hole)
-    residual = _highpass(image)
-    layer = np.zeros_like(image)
+    # Everything but the source residuals is worked out in a window around the hole
+    # (the ring, the blurs' reach): a thin stroke across a large photo costs its window.
+    y0, x0, y1, x1 = _box(hole, RING_PX + 2 * _REACH + 1)
+    win = hole[y0:y1, x0:x1]
+    ys, xs = np.nonzero(win)
     if sources is not None:
         src = np.asarray(sources)
         if src.shape != (ys.size, 2):
             raise ValueError(f"sources must be {ys.size} x 2 (one per hole pixel), got {src.shape}")
-        layer[ys, xs] = residual[src[:, 0], src[:, 1]]
+        residual, (ry, rx) = _highpass_around(image, (y0, x0, y1, x1), src)
+        picked = residual[src[:, 0] - ry, src[:, 1] - rx]
+        residual = residual[y0 - ry : y1 - ry, x0 - rx : x1 - rx]
     else:
-        layer[ys, xs] = rng.standard_normal((ys.size, image.shape[2])).astype(np.float32)
-    inner = _inner(hole)
+        residual = _highpass_around(image, (y0, x0, y1, x1), None)[0]
+        picked = rng.standard_normal((ys.size, image.shape[2])).astype(np.float32)
+    layer = np.zeros_like(residual)
+    layer[ys, xs] = picked
+    inner = _inner(win)
     fine = _luma(residual)  # = the highpass of the luma: both are linear
-    target = strength * _robust_sigma(fine[_ring(hole)])
+    target = strength * _robust_sigma(fine[_ring(win)])
     top = MAX_GAIN if sources is not None else np.inf  # real grain is on the picture's scale
     grain = _highpass(_luma(layer)[..., None])[..., 0]  # one channel: luma first
     gain = _gain(fine[inner], grain[inner], target, top)  # ``out`` is still ``image``
-    out[hole] += gain * layer[hole]
+    out[y0:y1, x0:x1][win] += gain * picked
     return out
+
+
+_REACH = int(np.ceil(4 * GRAIN_SIGMA))  # the radius of the grain blur's kernel
+
+
+def _highpass_around(image, box, sources):
+    """(``_highpass(image)`` over the box covering ``box`` and the ``sources`` (N x 2
+    y, x), that box's top-left (y, x))."""
+    y0, x0, y1, x1 = box
+    if sources is not None and len(sources):
+        y0, x0 = min(y0, int(sources[:, 0].min())), min(x0, int(sources[:, 1].min()))
+        y1, x1 = max(y1, int(sources[:, 0].max()) + 1), max(x1, int(sources[:, 1].max()) + 1)
+    return _highpass_edges(image, (y0, x0, y1, x1)), (y0, x0)
+
+
+def _highpass_edges(image, box):
+    """``_highpass(image)[box]``, computed on the box and the ``_REACH`` pixels around it
+    that the blur reads (reflected only at the image's own edge, as for the whole)."""
+    y0, x0, y1, x1 = box
+    h, w = image.shape[:2]
+    top, left = min(_REACH, y0), min(_REACH, x0)
+    bottom, right = min(_REACH, h - y1), min(_REACH, w - x1)
+    part = image[y0 - top : y1 + bottom, x0 - left : x1 + right]
+    return _highpass(part)[top : top + y1 - y0, left : left + x1 - x0]
 
 
 def _gain(have: np.ndarray, layer: np.ndarray, target: float, top: float) -> float:
