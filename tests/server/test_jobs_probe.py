@@ -113,7 +113,9 @@ def test_a_key_cancelled_before_its_request_arrives_starts_no_work(image, mask, 
         client.delete(f"/api/v1/jobs/{again.json()['id']}")
 
 
-@pytest.mark.parametrize("key", ["short", "x" * 65, "has space in it 0123", "semi;colon;0123456789"])
+@pytest.mark.parametrize(
+    "key", ["short", "x" * 65, "has space in it 0123", "semi;colon;0123456789"]
+)
 def test_a_bad_job_key_is_a_422_naming_the_rule(client, image, mask, key):
     files = {"image": ("a.png", png(image)), "mask": ("m.png", png(mask))}
     r = client.post("/api/v1/erase", files=files, headers={**ASYNC, "Job-Key": key})

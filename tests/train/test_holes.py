@@ -13,7 +13,9 @@ def test_same_seed_same_mask_and_different_seeds_differ():
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if k != "objects"])
 def test_each_kind_reaches_its_target_ratio(kind):
-    ratios = [(hole_mask(s, 128, 128, ratio=(0.2, 0.2), kinds=(kind,)) > 0).mean() for s in range(20)]
+    ratios = [
+        (hole_mask(s, 128, 128, ratio=(0.2, 0.2), kinds=(kind,)) > 0).mean() for s in range(20)
+    ]
     assert min(ratios) >= 0.2
     assert np.median(ratios) < 0.45  # the last piece overshoots, but not by a whole image
 
@@ -30,7 +32,9 @@ def test_objects_paste_the_silhouette_shape():
 
 def test_masks_are_binary_uint8_and_independent_of_count():
     many = hole_masks(11, 4, 64, 48)
-    assert all(m.dtype == np.uint8 and m.shape == (64, 48) and set(np.unique(m)) <= {0, 255} for m in many)
+    assert all(
+        m.dtype == np.uint8 and m.shape == (64, 48) and set(np.unique(m)) <= {0, 255} for m in many
+    )
     assert np.array_equal(many[2], hole_masks(11, 3, 64, 48)[2])
 
 

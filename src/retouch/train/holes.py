@@ -68,16 +68,16 @@ def hole_mask(
     return mask
 
 
-def hole_masks(
-    seed: int, count: int, height: int, width: int, **options
-) -> list[np.ndarray]:
+def hole_masks(seed: int, count: int, height: int, width: int, **options) -> list[np.ndarray]:
     """``count`` masks from one seed (mask i is the same whatever ``count`` is).
 
     >>> a = hole_masks(3, 2, 32, 32); b = hole_masks(3, 1, 32, 32)
     >>> bool((a[0] == b[0]).all())
     True
     """
-    return [hole_mask(np.random.default_rng([seed, i]), height, width, **options) for i in range(count)]
+    return [
+        hole_mask(np.random.default_rng([seed, i]), height, width, **options) for i in range(count)
+    ]
 
 
 def _check(height, width, ratio, kinds, shapes) -> list[str]:
