@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import threading
 import time
@@ -530,3 +531,53 @@ def test_the_result_detail_layer_follows_the_result_and_the_compare_divider(page
     assert page.is_visible("#result-detail") and page.is_visible("#photo-detail")
     clip = page.evaluate("resultDetail.style.clipPath")
     assert clip.startswith("inset(0px 0px 0px ") and clip.endswith("px)"), clip
+
+
+WATCH_LINEART_POSTS = """() => { window.sentLineart = []; const real = window.fetch;
+  window.fetch = async (url, init) => {
+    if (String(url).includes('lineart') && init && init.body instanceof FormData) {
+      const bitmap = await createImageBitmap(init.body.get('image'));
+      const options = init.body.get('options');
+      window.sentLineart.push({ w: bitmap.width, h: bitmap.height, options });
+    }
+    return real(url, init);
+  }; }"""
+INK = """() => { const cv = document.getElementById('result');
+  const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+  let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 200) n++;
+  return n / (d.length / 4); }"""
+
+
+def test_live_preview_redraws_a_small_copy_as_an_option_changes(page, sample_png, tmp_path):
+    """With Live preview on, the line-art card sends a 512 px copy of a 1200 x 900 photo,
+    shows the drawing where a result goes (nothing to download), and draws it again when
+    an option changes: thicker lines, more ink. Off again, the preview goes; Make gives the
+    full-size result."""
+    big = tmp_path / "big.png"
+    with Image.open(sample_png) as img:
+        img.resize((1200, 900), Image.Resampling.BICUBIC).save(big)
+    open_sample(page, big)
+    page.select_option("#lineart-method", "xdog")
+    page.evaluate(WATCH_LINEART_POSTS)  # Playwright's request hook drops multipart files
+    page.check("#lineart-live")
+    page.wait_for_selector("body[data-result=preview]", timeout=30_000)
+    assert page.is_hidden("#error"), page.inner_text("#error")
+    sent = page.evaluate("window.sentLineart")
+    assert len(sent) == 1 and (sent[0]["w"], sent[0]["h"]) == (512, 384), sent
+    assert page.is_disabled("#dl-result") and page.is_disabled("#apply")
+    thin = page.evaluate(INK)
+    assert 0.005 < thin < 0.5  # lines on paper, not a blank or black sheet
+    page.click("#card-lineart .options summary")
+    page.fill("#lineart-opt-thickness", "4")
+    page.wait_for_function(f"(before) => ({INK})() > before * 1.5", arg=thin, timeout=30_000)
+    sent = page.evaluate("window.sentLineart")
+    assert len(sent) >= 2 and json.loads(sent[-1]["options"])["thickness"] == 4, sent
+    assert page.get_attribute("body", "data-result") == "preview"
+    page.uncheck("#lineart-live")
+    page.wait_for_selector("body:not([data-result])")
+    page.click("#make-lineart")
+    page.wait_for_selector("body[data-result=ready]", timeout=60_000)
+    with page.expect_download() as info:
+        page.click("#dl-result")
+    with Image.open(info.value.path()) as img:
+        assert img.size == (1200, 900)

@@ -257,11 +257,21 @@ function buildMakePanels(tasks) {
       extras.push(element("label", { title: "the white paper as transparency: ink on a clear sheet (PNG)" },
         [clear, " Transparent paper"]));
     }
+    const live = element("input", { type: "checkbox", id: `${verb}-live` });
+    extras.push(element("label", { title: `redraw a ${PREVIEW_SIDE} px copy each time an option changes` },
+      [live, " Live preview"]));
     const make = runButton(`make-${verb}`, `Make ${title(verb).toLowerCase()}`, () => runMake(verb), true);
     const buttons = [make];
     if (t.vector) buttons.push(runButton(`svg-${verb}`, "Download SVG", () => runMake(verb, { svg: true })));
     card.append(options.details, ...extras, element("div", { className: "row" }, buttons));
     options.rebuild();
+    // Any change in the card (method, options, paper) redraws the preview while it is on.
+    const changed = (ev) => {
+      if (ev.target === live) { if (live.checked) schedulePreview(verb, 0); else stopPreview(verb); return; }
+      if (live.checked) schedulePreview(verb);
+    };
+    card.addEventListener("input", changed);
+    card.addEventListener("change", changed);
     return card;
   });
   $("make-panels").replaceChildren(...cards);
@@ -400,8 +410,10 @@ function showPhoto(entry, img, ops = []) {
   updateInfo();
   refreshButtons();
   resetTuner();
+  resetPreview();
 }
 function clearResult() {
+  preview.shown = false;
   state.result = null;
   state.resultImg = null;
   resultDetail.hidden = true;
@@ -864,6 +876,89 @@ async function runMake(verb, { svg = false } = {}) {
   } catch (err) {
     showError(`${title(verb)} failed: ${err.message}`);
   }
+}
+// ---------- live preview of a transform: a small copy redrawn as the options change ----------
+const PREVIEW_SIDE = 512;  // longest side of the copy the preview is made from, in pixels
+const preview = { verb: null, timer: 0, abort: null, image: null, shown: false };
+function resetPreview() {
+  // A new photo: forget its copy and ask again for the card whose preview is on.
+  const verb = preview.verb;
+  clearTimeout(preview.timer);
+  if (preview.abort) preview.abort.abort();
+  Object.assign(preview, { abort: null, image: null, shown: false });
+  if (verb && $(`${verb}-live`) && $(`${verb}-live`).checked) schedulePreview(verb, 0);
+}
+function stopPreview(verb) {
+  if (preview.verb !== verb) return;
+  clearTimeout(preview.timer);
+  if (preview.abort) preview.abort.abort();
+  const shown = preview.shown;
+  Object.assign(preview, { verb: null, abort: null, shown: false });
+  if (shown) { clearResult(); setStatus("Preview off"); }
+}
+function schedulePreview(verb, delay = DEBOUNCE_MS) {
+  // Only one card previews at a time: turning one on turns the other off.
+  if (preview.verb && preview.verb !== verb) {
+    const other = $(`${preview.verb}-live`);
+    if (other) other.checked = false;
+    stopPreview(preview.verb);
+  }
+  preview.verb = verb;
+  clearTimeout(preview.timer);
+  if (!state.photo) return;
+  setStatus(`Updating the ${title(verb).toLowerCase()} preview…`);
+  preview.timer = setTimeout(() => requestPreview(verb), delay);
+}
+async function previewImage() {
+  // The photo scaled to PREVIEW_SIDE on its longest side (never enlarged), as a PNG.
+  if (preview.image) return preview.image;
+  const { w, h } = state.natural;
+  const k = Math.min(1, PREVIEW_SIDE / Math.max(w, h));
+  const cv = element("canvas", { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) });
+  cv.getContext("2d").drawImage(state.img, 0, 0, cv.width, cv.height);
+  preview.image = { blob: await toBlob(cv), w: cv.width, h: cv.height };
+  return preview.image;
+}
+async function requestPreview(verb) {
+  if (preview.verb !== verb || !state.photo) return;
+  if (state.busy) { schedulePreview(verb); return; }  // a full-size job first; try again after
+  if (preview.abort) preview.abort.abort();
+  const abort = new AbortController(), gen = state.gen;
+  preview.abort = abort;
+  const started = performance.now();
+  try {
+    const small = await previewImage();
+    const form = new FormData();
+    form.append("image", small.blob, "image.png");
+    form.append("method", panels[verb].method.value);
+    appendOptions(verb, form);
+    form.append("format", "png");
+    const clear = $(`${verb}-transparent`);
+    if (clear && clear.checked) form.append("transparent", "true");
+    const img = await loadImage(await postForm(state.methods[verb].endpoint, form, abort.signal));
+    if (preview.abort !== abort || gen !== state.gen || preview.verb !== verb || state.busy) return;
+    showPreview(img);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    setStatus(`${title(verb)} preview at ${small.w} × ${small.h} px in ${seconds} s: Make for the full size`);
+  } catch (err) {
+    if (err.name === "AbortError" || preview.abort !== abort) return;
+    showError(`${title(verb)} preview failed: ${err.message}`);
+  } finally {
+    if (preview.abort === abort) preview.abort = null;
+  }
+}
+function showPreview(img) {
+  // Shown where a result goes, but it is not one: nothing to download or apply.
+  clearResult();
+  resultCv.getContext("2d").drawImage(img, 0, 0, resultCv.width, resultCv.height);
+  resultCv.hidden = false;
+  maskCv.hidden = true;
+  $("cursor").hidden = true;
+  $("divider").hidden = false;
+  setCompare(Number($("compare").value));
+  tuneCv.hidden = true;
+  preview.shown = true;
+  document.body.dataset.result = "preview";
 }
 async function segment(verb) {
   if (!state.photo || state.busy) return;
