@@ -11,6 +11,7 @@ from retouch.cartoon.flat import flatten
 from retouch.core.registry import create, list_methods
 from tests.conftest import need_module
 from tests.lineart.conftest import square
+from tests.lineart.test_trained import _invert_model
 
 
 def step(h: int = 48, w: int = 64, x: int = 32) -> np.ndarray:
@@ -58,7 +59,11 @@ def test_portrait_removes_background_ink_outside_the_person(face_models):
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (64, 64)])
-def test_every_method_keeps_the_full_resolution_and_is_deterministic(face_models, shape):
+def test_every_method_keeps_the_full_resolution_and_is_deterministic(
+    face_models, shape, tmp_path, monkeypatch
+):
+    _invert_model(tmp_path)  # what the trained method runs: a user's exported model
+    monkeypatch.setenv("RETOUCH_MODEL_DIR", str(tmp_path))
     rng = np.random.default_rng(0)
     blocks = rng.integers(0, 255, (shape[0] // 4 + 1, shape[1] // 4 + 1, 3))
     image = np.kron(blocks, np.ones((4, 4, 1)))

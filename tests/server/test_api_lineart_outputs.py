@@ -63,3 +63,20 @@ def test_the_catalogue_says_which_tasks_draw_vectors_and_clear_paper(client):
     tasks = client.get("/api/v1/methods").json()["tasks"]
     assert tasks["lineart"]["vector"] is True and tasks["cartoon"]["vector"] is False
     assert tasks["lineart"]["transparent"] is True and tasks["erase"]["transparent"] is False
+
+
+def test_a_trained_model_missing_here_is_a_422_that_says_how_to_make_one(
+    client, drawing_input, tmp_path, monkeypatch
+):
+    from tests.lineart.test_trained import _invert_model
+
+    monkeypatch.setenv("RETOUCH_MODEL_DIR", str(tmp_path))
+    r = post(client, "lineart", drawing_input, method="trained", format="png")
+    assert r.status_code == 422 and "retouch train pairs" in r.json()["error"], r.text
+    r = post(client, "lineart", drawing_input, method="trained", options='{"model": "../x.onnx"}')
+    assert r.status_code == 422, r.text
+    _invert_model(tmp_path)
+    r = post(client, "lineart", drawing_input, method="trained", format="png")
+    assert r.status_code == 200, r.text
+    with Image.open(io.BytesIO(r.content)) as img:
+        assert np.asarray(img.convert("RGB"))[30, 31].tolist() == [255, 255, 255]  # inverted bar

@@ -1,13 +1,14 @@
 """Line art: black lines on white paper from a photo (``retouch lineart``).
 
 Importing this package registers the methods (``retouch methods lineart``): ``xdog``,
-``hed`` and ``portrait`` (the default).
+``hed``, ``portrait`` (the default) and ``trained`` (your own model from
+``retouch train pairs``).
 """
 
 from __future__ import annotations
 
 from retouch.core.tasks import TaskSpec, declare_task
-from retouch.lineart import hed, portrait, xdog  # noqa: F401  (registers the methods)
+from retouch.lineart import hed, portrait, trained, xdog  # noqa: F401  (registers the methods)
 
 declare_task(
     TaskSpec(
