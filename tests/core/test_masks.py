@@ -38,3 +38,17 @@ def test_hole_boxes_merge_overlapping_and_keep_separate():
 
 def test_merge_boxes_is_transitive():
     assert merge_boxes([(0, 0, 10, 10), (20, 20, 30, 30), (5, 5, 25, 25)]) == [(0, 0, 30, 30)]
+
+
+def test_hole_boxes_reach_bounds_the_context_of_a_long_thin_stroke():
+    """A 20 px wire across a 3000 x 2000 mask gets 256 px of context, not the whole mask
+    (context 1.0 x its 2400 px length); a compact blob keeps context x its longest side."""
+    wire = np.zeros((2000, 3000), np.uint8)
+    wire[990:1010, 300:2700] = 255
+    assert hole_boxes(wire, context=1.0, min_margin=48) == [(0, 0, 2000, 3000)]
+    assert hole_boxes(wire, context=1.0, min_margin=48, reach=8.0) == [(734, 44, 1266, 2956)]
+    blob = np.zeros((2000, 3000), np.uint8)
+    blob[900:1100, 1400:1600] = 255  # 200 px thick: 8 x 200 > its context of 200
+    assert hole_boxes(blob, context=1.0, min_margin=48, reach=8.0) == hole_boxes(
+        blob, context=1.0, min_margin=48
+    )

@@ -44,24 +44,45 @@ def erode(mask: np.ndarray, radius: int) -> np.ndarray:
     return cv2.erode(mask, _disk(radius), borderType=cv2.BORDER_REPLICATE)
 
 
-def hole_boxes(mask: np.ndarray, *, context: float = 1.0, min_margin: int = 32) -> list[Box]:
+def hole_boxes(
+    mask: np.ndarray,
+    *,
+    context: float = 1.0,
+    min_margin: int = 32,
+    reach: float = 0.0,
+    min_reach: int = 256,
+) -> list[Box]:
     """Boxes around the connected holes of ``mask``, grown by context, overlaps merged.
 
     Each hole's bounding box grows on every side by ``max(min_margin, context *
-    longest side)`` (clipped to the image). Boxes that overlap are merged until
-    none do, so every hole lies wholly inside exactly one box.
+    longest side)`` (clipped to the image); with ``reach > 0`` the context part is at
+    most ``max(min_reach, reach * thickness)``, the thickness being twice the largest
+    distance from a hole pixel to the hole's edge, so a long thin stroke (a wire across
+    a 24 MP photo) is not given the whole photo as context. Boxes that overlap are
+    merged until none do, so every hole lies wholly inside exactly one box.
 
     >>> m = np.zeros((100, 100), np.uint8); m[10:20, 10:20] = 255
     >>> hole_boxes(m, context=0.5, min_margin=5)
     [(5, 5, 25, 25)]
     """
     h, w = mask.shape
-    count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), 8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), 8)
     boxes: list[Box] = []
-    for x, y, bw, bh, _area in stats[1:count]:
-        m = max(min_margin, round(context * max(bw, bh)))
+    for i, (x, y, bw, bh, _area) in enumerate(stats[1:count], 1):
+        grow = context * max(bw, bh)
+        if reach > 0 and grow > min_reach:
+            grow = min(
+                grow, max(min_reach, reach * _thickness(labels[y : y + bh, x : x + bw] == i))
+            )
+        m = max(min_margin, round(grow))
         boxes.append((max(0, y - m), max(0, x - m), min(h, y + bh + m), min(w, x + bw + m)))
     return merge_boxes(boxes)
+
+
+def _thickness(hole: np.ndarray) -> float:
+    """Twice the largest distance from a pixel of ``hole`` (bool) to its edge."""
+    inside = np.pad(hole, 1).astype(np.uint8)
+    return 2.0 * float(cv2.distanceTransform(inside, cv2.DIST_L2, 5).max())
 
 
 def merge_boxes(boxes: list[Box]) -> list[Box]:

@@ -31,6 +31,12 @@ Progress = Callable[[int, int], None]
 
 MAX_DILATE_PX = 1024  # a larger disk costs minutes and gigabytes (OpenCV builds it whole)
 MAX_SEED = 2**32 - 1
+# The context around a hole is at most this many times its thickness (256 px at least):
+# on one long stroke over each of the 24 Kodak photos upscaled 4x (6.3 MP), the crops
+# shrank from 2.9 to 1.3 MP on average, the erase took 0.39 s instead of 0.56 s, the hole
+# PSNR rose from 24.53 to 25.03 dB and the perceptual distance fell from 0.0917 to 0.0890
+# (closer sources); 3x upscaled, 12 photos: 23.23 -> 23.25 dB, 0.0989 -> 0.0931.
+REACH = 8.0
 
 
 def check_erase_options(
@@ -96,7 +102,9 @@ def erase(
     explain (``retouch.inpaint.halo.grow_to_halo``), 0 (off) to ``MAX_HALO_PX``.
     seed: 0 to ``MAX_SEED``.
     source: optional H x W mask, 255 where fill material may be taken from.
-    context: margin around each hole, as a fraction of its longest side.
+    context: margin around each hole, as a fraction of its longest side, at most
+    ``REACH`` times the hole's thickness (256 px at least), so a long thin stroke is
+    filled from what lies along it, not from the whole photo.
     Returns a new H x W x 3 uint8 image; pixels outside the grown mask are unchanged.
     Raises ``InputError`` for an option ``check_erase_options`` refuses, and
     ``Cancelled`` soon after the enclosing ``cancel_scope``'s token is cancelled.
@@ -127,7 +135,7 @@ def erase(
         return image.copy()
     _check_something_left(mask, source, dilate_px)
     check_cancelled()
-    boxes = hole_boxes(mask, context=context, min_margin=min_context)
+    boxes = hole_boxes(mask, context=context, min_margin=min_context, reach=REACH)
     if source is not None:
         boxes = _grow_for_source(boxes, mask, source)
     out = image.copy()
