@@ -47,6 +47,12 @@ def add_parser(sub) -> None:
     from retouch.cli.train_pairs import add_pairs_parser
 
     add_pairs_parser(tasks)
+    from retouch.cli.train_inpaint import add_inpaint_parsers
+
+    add_inpaint_parsers(tasks)
+    from retouch.cli.train_refine import add_refine_parsers
+
+    add_refine_parsers(tasks)
 
 
 def _add_network_parsers(tasks) -> None:
@@ -172,6 +178,16 @@ def run(args: argparse.Namespace) -> int:
         from retouch.cli.train_pairs import run_pairs
 
         return run_pairs(args)
+    if args.train_task in ("refine", "export-refine"):
+        _need_torch()
+        from retouch.cli.train_refine import run_refine
+
+        return run_refine(args)
+    if args.train_task in ("inpaint", "export-inpaint"):
+        _need_torch()
+        from retouch.cli.train_inpaint import run_inpaint
+
+        return run_inpaint(args)
     from retouch.segment.skin.bayes import table_path, write_table
     from retouch.segment.skin.train import learn_colour_table
 

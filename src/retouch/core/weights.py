@@ -73,6 +73,8 @@ WEIGHTS_MODULES: tuple[str, ...] = (
     "retouch.segment.skin.network",
     "retouch.segment.skin.effnet",
     "retouch.lineart.hed",
+    "retouch.inpaint.refine",
+    "retouch.inpaint.learned",
 )
 
 

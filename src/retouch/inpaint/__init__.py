@@ -4,7 +4,12 @@ Importing this package registers every inpainting method (``retouch methods``).
 """
 
 from retouch.core.tasks import TaskSpec, declare_task
-from retouch.inpaint import opencv, patchmatch  # noqa: F401  (registers the methods)
+from retouch.inpaint import (  # noqa: F401  (registers the methods)
+    learned,
+    opencv,
+    patchmatch,
+    refine,
+)
 from retouch.inpaint.base import erase
 
 declare_task(
