@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from retouch.core.errors import InputError
 
 RECIPES = Path(__file__).resolve().parents[1] / "train" / "recipes" / "inpaint"
@@ -63,6 +61,8 @@ def _overrides(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"-O takes KEY=VALUE, got {item!r}")
+        import yaml  # the train extra: only a run needs it
+
         out[key] = yaml.safe_load(value)
     return out
 

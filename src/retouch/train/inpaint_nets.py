@@ -27,9 +27,7 @@ from torch import nn
 
 __all__ = ["NETS", "MaskUNet", "PConvUNet", "PartialConv2d", "build_inpaint_net"]
 
-NETS = ("pconv", "maskunet")
-KERNELS = (7, 5, 5, 3, 3, 3)
-MULTIPLE = 2 ** len(KERNELS)  # sides the nets run on without padding
+from retouch.train.inpaint_recipe import KERNELS, MULTIPLE, NETS
 
 
 def _widths(width: int) -> list[int]:

@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from retouch.core.errors import InputError
-from retouch.train.inpaint_nets import MULTIPLE, NETS
+
+# Here, not in inpaint_nets (torch): the CLI builds its parsers without the train extra.
+NETS = ("pconv", "maskunet")
+KERNELS = (7, 5, 5, 3, 3, 3)
+MULTIPLE = 2 ** len(KERNELS)  # sides the nets run on without padding
 
 __all__ = ["RECIPES", "InpaintRecipe", "inpaint_recipe_names", "load_inpaint_recipe"]
 
