@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -386,6 +387,12 @@ def test_tuner_shows_exactly_what_the_method_computes(page, rule, values, screen
     open_tuner(page, rule)
     image = read_image(SAMPLE)
     defaults = retouch.create("skin", rule)(image)
+    # Once (CI, 2026-12-02) the canvas differed right after "ready", cause not found
+    # (perhaps a stale preview redrawn): still an exact comparison, after up to 10 s.
+    deadline = time.monotonic() + 10
+    while not np.array_equal(canvas_bits(page, "tune"), defaults) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        wait_for_preview(page)
     assert np.array_equal(canvas_bits(page, "tune"), defaults)
     assert page.is_visible("#tune")
 
