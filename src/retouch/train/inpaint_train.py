@@ -31,7 +31,7 @@ from retouch.train.inpaint_data import data_fingerprint, find_photos, inpaint_vi
 from retouch.train.inpaint_loss import InpaintLoss
 from retouch.train.inpaint_nets import build_inpaint_net
 from retouch.train.inpaint_recipe import InpaintRecipe
-from retouch.train.loop import _atomic_save, _device, _git_commit
+from retouch.train.loop import _device, _git_commit, save_epoch, torch_threads
 
 __all__ = ["KIND", "load_inpaint_net", "to_batch", "train_inpaint"]
 
@@ -103,13 +103,8 @@ def train_inpaint(
     run = Path(run)
     device, train, held, fp = _setup(recipe, run, resume)
     run.mkdir(parents=True, exist_ok=True)
-    before = torch.get_num_threads()
-    if recipe.threads:
-        torch.set_num_threads(recipe.threads)
-    try:
+    with torch_threads(recipe.threads):
         return _fit(recipe, run, resume, progress, device, (train, held, fp))
-    finally:
-        torch.set_num_threads(before)
 
 
 def _build(recipe: InpaintRecipe, device: torch.device):
@@ -244,11 +239,6 @@ def _fit(recipe: InpaintRecipe, run: Path, resume: bool, progress, device, data)
         }
         score = record["selection_hole_l1"] if held else record["loss"]
         ckpt = _checkpoint(ctx, epoch + 1, step, min(best, score), record)
-        _atomic_save(ckpt, run / "last.pt")
-        if score < best:
-            best = score
-            _atomic_save(ckpt, run / "best.pt")
-        with open(run / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("epoch %d: %s", epoch + 1, record)
+        save_epoch(run, epoch + 1, ckpt, record, improved=score < best, logger=log)
+        best = min(best, score)
     return record

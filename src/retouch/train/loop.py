@@ -309,14 +309,36 @@ def train(
             "recipe": recipe.to_dict(),
             "metrics": record,
         }
-        _atomic_save(ckpt, run / "last.pt")
-        if score > best:
-            best = score
-            _atomic_save(ckpt, run / "best.pt")
-        with open(run / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("epoch %d: %s", epoch + 1, record)
+        save_epoch(run, epoch + 1, ckpt, record, improved=score > best, logger=log)
+        best = max(best, score)
     return record
+
+
+def save_epoch(
+    run: Path, epoch: int, ckpt: dict, record: dict, *, improved: bool, logger: logging.Logger
+) -> None:
+    """The end of an epoch in a run folder: ``last.pt`` always and ``best.pt`` when the
+    epoch ``improved`` on the best so far (both written atomically), ``record`` appended
+    to ``metrics.jsonl`` and logged to ``logger``."""
+    _atomic_save(ckpt, run / "last.pt")
+    if improved:
+        _atomic_save(ckpt, run / "best.pt")
+    with open(run / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+    logger.info("epoch %d: %s", epoch, record)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int):
+    """Torch uses ``threads`` threads inside the block (0: as many as before); the count
+    it had before is restored after."""
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _atomic_save(obj: dict, path: Path) -> None:

@@ -28,7 +28,7 @@ from retouch.core.errors import InputError
 from retouch.train.data import split_names
 from retouch.train.feature_loss import FeatureLoss
 from retouch.train.generator import UNetGenerator, build_generator
-from retouch.train.loop import _atomic_save, _device, _git_commit
+from retouch.train.loop import _device, _git_commit, save_epoch, torch_threads
 from retouch.train.pairs import (
     PairsRecipe,
     epoch_size,
@@ -134,13 +134,8 @@ def train_pairs(
     run = Path(run)
     device, train, held, fp = _setup(recipe, run, resume)
     run.mkdir(parents=True, exist_ok=True)
-    before = torch.get_num_threads()
-    if recipe.threads:
-        torch.set_num_threads(recipe.threads)
-    try:
+    with torch_threads(recipe.threads):
         return _fit(recipe, run, resume, progress, device, (train, held, fp))
-    finally:
-        torch.set_num_threads(before)
 
 
 def _build(recipe: PairsRecipe, device: torch.device):
@@ -243,11 +238,6 @@ def _fit(recipe: PairsRecipe, run: Path, resume: bool, progress, device, data) -
             "metrics": record,
             "features_used": loss_fn.features_used,
         }
-        _atomic_save(ckpt, run / "last.pt")
-        if score < best:
-            best = score
-            _atomic_save(ckpt, run / "best.pt")
-        with open(run / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("epoch %d: %s", epoch + 1, record)
+        save_epoch(run, epoch + 1, ckpt, record, improved=score < best, logger=log)
+        best = min(best, score)
     return record

@@ -28,7 +28,7 @@ import yaml
 
 from retouch.core.errors import InputError
 from retouch.train.feature_loss import FeatureLoss
-from retouch.train.loop import _atomic_save, _device, _git_commit
+from retouch.train.loop import _device, _git_commit, save_epoch, torch_threads
 from retouch.train.refine_data import cache_fingerprint, load_shards
 from retouch.train.refine_nets import RefineNet, build_refine
 
@@ -228,12 +228,8 @@ def train_refine(
     train_paths, held_paths = _shards(recipe)
     fp = cache_fingerprint(train_paths + held_paths)
     run.mkdir(parents=True, exist_ok=True)
-    before = torch.get_num_threads()
-    torch.set_num_threads(recipe.threads or before)
-    try:
+    with torch_threads(recipe.threads):
         return _fit(recipe, run, resume, progress, (train_paths, held_paths, fp))
-    finally:
-        torch.set_num_threads(before)
 
 
 @torch.enable_grad()
@@ -277,13 +273,8 @@ def _fit(recipe, run: Path, resume: bool, progress, paths) -> dict:
         record["seconds"] = round(time.perf_counter() - t0, 2)
         score = record["held"]["score"]
         ckpt = _checkpoint(recipe, net, opt, epoch + 1, step, min(best, score), fp, record)
-        _atomic_save(ckpt, run / "last.pt")
-        if score < best:
-            best = score
-            _atomic_save(ckpt, run / "best.pt")
-        with open(run / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("epoch %d: %s", epoch + 1, record)
+        save_epoch(run, epoch + 1, ckpt, record, improved=score < best, logger=log)
+        best = min(best, score)
     return record
 
 
