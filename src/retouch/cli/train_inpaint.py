@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 INPAINT_TASKS = ("inpaint", "export-inpaint")
 
 
@@ -52,18 +50,9 @@ def run_inpaint(args: argparse.Namespace) -> int:
     from retouch.train.inpaint_train import train_inpaint
 
     recipe = load_inpaint_recipe(args.recipe, epochs=args.epochs, seed=args.seed)
-    bars: list[tqdm] = []  # made at the first step: an input error prints no bar
+    from retouch.cli.train_pairs import step_bars
 
-    def progress(done: int, total: int, info: dict) -> None:
-        if not bars:
-            bars.append(tqdm(unit="step", file=sys.stderr, dynamic_ncols=True))
-        bar = bars[0]
-        if done == 1:
-            bar.reset(total=total)
-            bar.set_description(f"epoch {info['epoch']}/{info['epochs']} @{info['size']}px")
-        bar.set_postfix(loss=f"{info['loss']:.4f}", refresh=False)
-        bar.update(done - bar.n)
-
+    progress, bars = step_bars()
     try:
         record = train_inpaint(recipe, args.out, resume=args.resume, progress=progress)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -36,6 +37,25 @@ def add_pairs_parser(tasks) -> None:
     p.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
 
 
+def step_bars() -> tuple[Callable[[int, int, dict], None], list[tqdm]]:
+    """A trainer's ``progress(step, steps, info)`` drawing one bar per epoch on stderr
+    ("epoch E/N @Spx", the loss), and the list holding the bar once the first step made
+    it (an input error prints no bar); close what the list holds when training ends."""
+    bars: list[tqdm] = []
+
+    def progress(done: int, total: int, info: dict) -> None:
+        if not bars:
+            bars.append(tqdm(unit="step", file=sys.stderr, dynamic_ncols=True))
+        bar = bars[0]
+        if done == 1:
+            bar.reset(total=total)
+            bar.set_description(f"epoch {info['epoch']}/{info['epochs']} @{info['size']}px")
+        bar.set_postfix(loss=f"{info['loss']:.4f}", refresh=False)
+        bar.update(done - bar.n)
+
+    return progress, bars
+
+
 def run_pairs(args: argparse.Namespace) -> int:
     from retouch.train.pairs import load_pairs_recipe
     from retouch.train.pairs_train import train_pairs
@@ -48,18 +68,7 @@ def run_pairs(args: argparse.Namespace) -> int:
         sizes=[args.size] if args.size is not None else None,
         seed=args.seed,
     )
-    bars: list[tqdm] = []  # made at the first step: an input error prints no bar
-
-    def progress(done: int, total: int, info: dict) -> None:
-        if not bars:
-            bars.append(tqdm(unit="step", file=sys.stderr, dynamic_ncols=True))
-        bar = bars[0]
-        if done == 1:
-            bar.reset(total=total)
-            bar.set_description(f"epoch {info['epoch']}/{info['epochs']} @{info['size']}px")
-        bar.set_postfix(loss=f"{info['loss']:.4f}", refresh=False)
-        bar.update(done - bar.n)
-
+    progress, bars = step_bars()
     try:
         record = train_pairs(recipe, args.run, resume=args.resume, progress=progress)
     finally:
