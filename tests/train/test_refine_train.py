@@ -122,3 +122,12 @@ def test_cli_empty_cache_is_one_line_and_exit_2(capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds 0 shards" in err[0], err
+
+
+@pytest.mark.parametrize("text", ["a: [1, 2", "- 1\n- 2\n"])
+def test_a_recipe_that_is_not_a_yaml_mapping_is_one_line_and_exit_2(text, capsys, tmp_path):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text(text)
+    assert main(["train", "refine", str(recipe), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.yaml" in err[0], err

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from retouch.core.errors import InputError
 from retouch.train.augment import AugmentSettings
 
-__all__ = ["RECIPES", "Recipe", "Stage", "load_recipe", "recipe_names"]
+__all__ = ["RECIPES", "Recipe", "Stage", "load_recipe", "read_recipe_file", "recipe_names"]
 
 RECIPES = Path(__file__).with_name("recipes")
 
@@ -152,3 +153,18 @@ def load_recipe(source: str | Path | dict, overrides: list[str] = ()) -> Recipe:
             raise ValueError(f"override {item!r} is not key=value")
         _set(raw, key.strip(), yaml.safe_load(value))
     return _build(raw)
+
+
+def read_recipe_file(path: Path) -> dict:
+    """The mapping in the YAML file ``path``; InputError when it is not valid YAML or not
+    a mapping (the recipe readers of ``train pairs``, ``inpaint`` and ``refine``)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        where = " ".join(str(exc).split())  # PyYAML's message spans lines: one line here
+        raise InputError(f"{path}: not valid YAML ({where})") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: a recipe is a mapping of keys")
+    return raw

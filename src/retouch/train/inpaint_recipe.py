@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retouch.core.errors import InputError
+from retouch.train.config import read_recipe_file
 
 # Here, not in inpaint_nets (torch): the CLI builds its parsers without the train extra.
 NETS = ("pconv", "maskunet")
@@ -79,20 +80,13 @@ def _check(r: InpaintRecipe) -> InpaintRecipe:
 
 
 def _read(source: str | Path) -> dict[str, Any]:
-    import yaml
-
     path = Path(source)
     if not path.is_file() and (RECIPES / f"{source}.yaml").is_file():
         path = RECIPES / f"{source}.yaml"
     if not path.is_file():
         names = ", ".join(inpaint_recipe_names())
         raise InputError(f"{source}: no such recipe file or shipped inpaint recipe ({names})")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(raw, dict):
-        raise InputError(f"{path}: a recipe is a mapping of keys")
+    raw = read_recipe_file(path)
     raw.setdefault("name", path.stem)
     return raw
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from retouch.core.errors import InputError
 from retouch.core.io import read_image
+from retouch.train.config import read_recipe_file
 from retouch.train.data import IMAGE_SUFFIXES
 from retouch.train.generator import GeneratorConfig
 
@@ -100,17 +101,10 @@ def load_pairs_recipe(source: str | Path | dict | None = None, **overrides: Any)
     if isinstance(source, dict):
         raw = dict(source)
     elif source is not None:
-        import yaml
-
         path = Path(source)
         if not path.is_file():
             raise InputError(f"{path}: no such recipe file")
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({exc})") from None
-        if not isinstance(raw, dict):
-            raise InputError(f"{path}: a recipe is a mapping of keys")
+        raw = read_recipe_file(path)
         raw.setdefault("name", path.stem)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in dataclasses.fields(PairsRecipe)}

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 import yaml
 
 from retouch.core.errors import InputError
+from retouch.train.config import read_recipe_file
 from retouch.train.feature_loss import FeatureLoss
 from retouch.train.loop import _device, _git_commit, save_epoch, torch_threads
 from retouch.train.refine_data import cache_fingerprint, load_shards
@@ -68,7 +69,7 @@ class RefineRecipe:
 
 def load_recipe(path: str | Path, **overrides) -> RefineRecipe:
     """The recipe in YAML file ``path`` with ``overrides``; InputError on unknown keys."""
-    data = {**(yaml.safe_load(Path(path).read_text()) or {}), **overrides}
+    data = {**read_recipe_file(Path(path)), **overrides}
     known = set(RefineRecipe.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
