@@ -11,9 +11,11 @@ import pytest
 import retouch
 from retouch.core.errors import InputError
 from retouch.core.registry import create
+from retouch.people import find
 from retouch.people.choose import POINTS, check_choice, chosen, parse_points
-from retouch.people.find import Seed, pedestrian_boxes, split_people
+from retouch.people.find import Seed, pedestrian_boxes, skin_face, split_people
 from retouch.people.grow import cast_shadow, cover_people
+from retouch.segment.face.detect import Face
 from tests.people.conftest import FAST, scene
 
 
@@ -64,6 +66,65 @@ def test_one_region_with_two_faces_is_two_people_and_a_lying_blob_nobody():
     upright = np.zeros((40, 60), bool)
     upright[5:35, 50:56] = True  # no face, but standing: a person seen from behind
     assert split_people(upright, []).max() == 1
+
+
+def _face(x0: int, y0: int, size: int) -> Face:
+    return Face((x0, y0, x0 + size, y0 + size), 0.9, np.zeros((6, 2), np.float32))
+
+
+def test_a_skin_face_is_a_person_a_painted_one_is_not_and_grey_says_nothing():
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[:, :20] = (224, 172, 140)  # skin
+    image[:, 20:40] = (200, 205, 185)  # a statue's greenish white: P(skin) 0.04, chroma 10
+    image[:, 40:] = 128  # a black-and-white photo's face
+    assert skin_face(image, _face(2, 10, 16))
+    assert not skin_face(image, _face(22, 10, 16))
+    assert skin_face(image, _face(42, 10, 16))
+    image[13:27, 25:35] = (224, 172, 140)  # a fifth of its middle is skin: a person
+    assert skin_face(image, _face(22, 10, 16))
+
+
+def test_a_statues_share_goes_to_nobody_and_never_a_persons_torso():
+    mask = np.zeros((60, 80), bool)
+    mask[5:60, 10:70] = True  # a statue (left) and a person (right) touching
+    statue, person = Seed(25, 10, 60, 8, person=False), Seed(55, 10, 60, 8)
+    labels = split_people(mask, [statue, person])
+    assert labels.max() == 1 and not labels[30, 20] and labels[30, 60] == 1
+    assert labels[30, 48:63].all()  # within one scale of the person's axis: theirs
+    near = split_people(mask, [Seed(50, 10, 60, 8, person=False), person])
+    assert near[30, 47:63].all()  # a statue's axis 5 px away takes none of the torso
+    assert not split_people(mask, [statue]).any()  # a statue alone: nobody
+
+
+def test_an_upright_blob_just_above_a_face_is_nobody():
+    mask = np.zeros((80, 60), bool)
+    mask[40:80, 20:40] = True  # the person, face centre at y 50
+    mask[10:35, 22:32] = True  # upright, no seed, ends above the head: a flower
+    mask[10:35, 48:54] = True  # upright, no seed, beside: a person seen from behind
+    labels = split_people(mask, [Seed(30, 50, 80, 10)])
+    assert labels[60, 30] and labels[20, 50] and not labels[20, 25]
+    assert labels.max() == 2
+
+
+def test_the_model_is_not_rerun_around_a_statue():
+    calls = []
+
+    class Model:
+        def soft(self, image, *, faces):
+            calls.append(len(faces))
+            out = np.zeros(image.shape[:2], np.float32)
+            for f in faces:  # each face's re-run sees a person down from the face
+                x0, y0, x1, _ = (int(v) for v in f.box)
+                out[y0:, max(0, x0 - 10) : x1 + 10] = 1.0
+            return out
+
+    image = np.zeros((80, 100, 3), np.uint8)
+    faces = [_face(10, 10, 10), _face(70, 10, 10)]
+    seeds = [find.face_seed(faces[0], person=False), find.face_seed(faces[1])]
+    soft = find._soft_without_statues(image, Model(), faces, seeds)
+    assert calls == [1, 2]  # people only, then everyone (for the person beside)
+    assert soft[40, 60:90].min() == 1.0 and soft[40, :25].max() == 0.0
+    assert find._soft_without_statues(image, Model(), faces[1:], seeds[1:])[40, 5] == 0.0
 
 
 def test_no_walkers_on_a_blank_or_tiny_photo():
