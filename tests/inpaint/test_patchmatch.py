@@ -85,23 +85,65 @@ def test_patch_distances_cover_the_whole_patch(rng, r):
     assert masked == pytest.approx(2.0 * float(((a - b) ** 2)[kn].sum()), rel=1e-5)
 
 
-@pytest.mark.parametrize("r", [1, 2])
-def test_vote_averages_every_patch_covering_a_pixel(rng, r):
+@pytest.mark.parametrize(("r", "s"), [(1, 1), (2, 1), (2, 2), (3, 2)])
+def test_vote_averages_every_patch_covering_a_pixel(rng, r, s):
+    """With targets on a grid of step ``s`` (the finer levels), the vote averages the
+    grid patches covering the pixel, and a stray ``band`` mark off the grid is ignored."""
     img = rng.random((16, 16, 3), dtype=np.float32)
     band = np.zeros((16, 16), np.int8)
-    band[4:12, 4:12] = 1  # target centres
+    band[4:12:s, 4:12:s] = 1  # target centres
+    band[7, 9] = 1 if s == 1 else 0
     nny = rng.integers(r + 2, 14 - r - 2, (16, 16)).astype(np.int32)
     nnx = rng.integers(r + 2, 14 - r - 2, (16, 16)).astype(np.int32)
     weight = rng.random((16, 16))
     out = np.empty((1, 3), np.float32)
-    K.vote(img, np.array([7], np.int32), np.array([8], np.int32), band, nny, nnx, weight, r, out)
+    ty, tx = np.array([7], np.int32), np.array([8], np.int32)
+    K.vote(img, ty, tx, band, nny, nnx, weight, r, s, out)
     total, wsum = np.zeros(3), 0.0
     for py in range(7 - r, 8 + r):
         for px in range(8 - r, 9 + r):  # every target patch that covers (7, 8)
+            if py % s or px % s:
+                continue
             w = weight[py, px] + 1e-30
             total += w * img[nny[py, px] + 7 - py, nnx[py, px] + 8 - px]
             wsum += w
     assert out[0] == pytest.approx(total / wsum, rel=1e-5)
+
+
+def test_targets_off_the_grid_read_their_grid_neighbours_patch():
+    band = np.zeros((12, 12), np.int8)
+    band[2:10:2, 2:10:2] = 1  # searched targets: the even points of rows/columns 2-8
+    nny = np.full((12, 12), -1, np.int32)
+    nnx = nny.copy()
+    nny[4, 4], nnx[4, 4] = 20, 30  # grid target (4, 4) copies the patch centred at (20, 30)
+    nny[4, 6], nnx[4, 6] = 40, 50
+    nny[8, 8], nnx[8, 8] = 60, 70
+    ty = np.array([4, 5, 4, 9], np.int32)
+    tx = np.array([5, 4, 7, 9], np.int32)  # (9, 9): its grid corners (8/10, 8/10) ...
+    K.spread_nnf(ty, tx, band, nny, nnx, 2)
+    # (4, 5) is as near (4, 4) as (4, 6): the first found, (4, 4), shifted by one column.
+    assert (nny[4, 5], nnx[4, 5]) == (20, 31)
+    assert (nny[5, 4], nnx[5, 4]) == (21, 30)
+    assert (nny[4, 7], nnx[4, 7]) == (40, 51)  # nearest: (4, 6)
+    assert (nny[9, 9], nnx[9, 9]) == (61, 71)  # ... of which only (8, 8) is searched
+    assert (nny[4, 4], nnx[4, 4]) == (20, 30)  # grid targets keep theirs
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_finer_levels_searched_on_a_grid_still_continue_texture(stride):
+    """A photo large enough for two pyramid levels: the full-resolution level searches
+    every ``stride``-th patch only, and still continues the stripes; every hole pixel
+    gets a known source pixel."""
+    img = stripes(300, 300, period=8)
+    mask = square_mask(300, 300, 110, 190, 100, 200)
+    hole = mask > 0
+    settings = PatchMatchSettings(fine_stride=stride)
+    out, sources = complete_with_sources(img.astype(np.float32), hole, ~hole, settings)
+    error = _hole_error(np.clip(np.rint(out), 0, 255).astype(np.uint8), img, mask)
+    assert error < 5, f"stride {stride}: mean error {error:.1f} on a periodic texture"
+    ys, xs = sources.T
+    assert not hole[ys, xs].any()
+    assert ((ys >= 0) & (ys < 300) & (xs >= 0) & (xs < 300)).all()
 
 
 def test_invalid_patch_size():

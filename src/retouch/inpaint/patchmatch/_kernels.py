@@ -76,11 +76,14 @@ def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, state, r):
+def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, state, r, s):
     """One PatchMatch pass over the targets of one band (forward if ``step`` is 1, else
-    backward): propagation from the previous neighbours, then random search. Returns
-    the generator state, so a sweep split into consecutive pieces gives the same result."""
+    backward): propagation from the previous neighbours (``s`` pixels away: the targets'
+    grid step, at most ``r``, so they lie in the padded frame), then random search.
+    Returns the generator state, so a sweep split into consecutive pieces gives the
+    same result."""
     n = ty.shape[0]
+    d = step * s
     for kk in range(n):
         k = kk if step == 1 else n - 1 - kk
         y = ty[k]
@@ -88,14 +91,10 @@ def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, sta
         by = nny[y, x]
         bx = nnx[y, x]
         bd = cost[y, x]
-        if band[y, x - step] == band_id:
-            by, bx, bd = _try(
-                img, src_ok, y, x, nny[y, x - step], nnx[y, x - step] + step, r, by, bx, bd
-            )
-        if band[y - step, x] == band_id:
-            by, bx, bd = _try(
-                img, src_ok, y, x, nny[y - step, x] + step, nnx[y - step, x], r, by, bx, bd
-            )
+        if band[y, x - d] == band_id:
+            by, bx, bd = _try(img, src_ok, y, x, nny[y, x - d], nnx[y, x - d] + d, r, by, bx, bd)
+        if band[y - d, x] == band_id:
+            by, bx, bd = _try(img, src_ok, y, x, nny[y - d, x] + d, nnx[y - d, x], r, by, bx, bd)
         rad = radius
         while rad >= 1:
             state, cy, cx = _around(state, by, bx, rad)
@@ -118,7 +117,7 @@ def search_states(seed, n_bands):
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def search(
-    img, src_ok, band, starts, ty, tx, nny, nnx, cost, step, piece, n_pieces, radius, states, r
+    img, src_ok, band, starts, ty, tx, nny, nnx, cost, step, piece, n_pieces, radius, states, r, s
 ):
     """PatchMatch sweep of piece ``piece`` of ``n_pieces`` of every band, bands in parallel
     (bands never read each other). ``states`` (one int64 per band) is updated in place.
@@ -131,7 +130,7 @@ def search(
         bty = ty[k0:k1]
         btx = tx[k0:k1]
         sweep = (img, src_ok, band, b + 1, bty, btx, nny, nnx, cost, step, radius)
-        states[b] = _sweep(*sweep, states[b], r)
+        states[b] = _sweep(*sweep, states[b], r, s)
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
@@ -157,10 +156,11 @@ def compute_costs(img, ty, tx, nny, nnx, cost, r):
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
-def vote(img, hy, hx, band, nny, nnx, weight, r, out):
+def vote(img, hy, hx, band, nny, nnx, weight, r, s, out):
     """New value of each hole pixel: the weighted mean, over all target patches covering
     it, of the pixel their source patch has there. ``out`` (n x C) receives the values;
-    ``band > 0`` marks target centres; ``weight`` comes from ``patch_weights``."""
+    ``band > 0`` marks target centres, which lie on a grid of step ``s`` (padded frame);
+    ``weight`` comes from ``patch_weights``."""
     nc = img.shape[2]
     for k in prange(hy.shape[0]):
         y = hy[k]
@@ -169,10 +169,12 @@ def vote(img, hy, hx, band, nny, nnx, weight, r, out):
             out[k, c] = 0.0
         wsum = 0.0
         for dy in range(-r, r + 1):
+            py = y - dy
+            if py % s:
+                continue
             for dx in range(-r, r + 1):
-                py = y - dy
                 px = x - dx
-                if band[py, px] > 0:
+                if px % s == 0 and band[py, px] > 0:
                     w = weight[py, px] + 1e-30
                     sy = nny[py, px] + dy
                     sx = nnx[py, px] + dx
@@ -181,6 +183,31 @@ def vote(img, hy, hx, band, nny, nnx, weight, r, out):
                         out[k, c] += w * img[sy, sx, c]
         for c in range(nc):
             out[k, c] /= wsum
+
+
+@njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
+def spread_nnf(ty, tx, band, nny, nnx, s):
+    """Give each target off the ``s``-pixel grid of searched targets (``band > 0``) the
+    field of the nearest grid target among the four grid points around it, shifted by
+    their distance: the source patch that grid target copies, read at this pixel's
+    offset. A target with no grid target among them keeps its field (-1: none)."""
+    h, w = band.shape
+    for k in prange(ty.shape[0]):
+        y = ty[k]
+        x = tx[k]
+        if band[y, x] > 0:
+            continue
+        y0 = y - y % s
+        x0 = x - x % s
+        best = 1 << 30
+        for gy in (y0, y0 + s):
+            for gx in (x0, x0 + s):
+                if gy < h and gx < w and band[gy, gx] > 0:
+                    dist = abs(gy - y) + abs(gx - x)
+                    if dist < best:
+                        best = dist
+                        nny[y, x] = nny[gy, gx] + y - gy
+                        nnx[y, x] = nnx[gy, gx] + x - gx
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)

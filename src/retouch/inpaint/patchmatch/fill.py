@@ -31,6 +31,9 @@ NOISE_SIGMA = 1.5  # the grain that ``init="diffuse"`` adds to its smooth first 
 # Pixel comparisons per kernel call (targets x patch area): each call then lasts well
 # under 0.5 s, and cancellation is checked between calls. Splitting never changes results.
 CALL_WORK = 1 << 22
+# The voting weights' sigma is a percentile of at most about this many targets' costs,
+# evenly spaced (a photo's hole has up to millions; the percentile moves by well under 1 %).
+COST_SAMPLE = 1 << 16
 # Kernels run without the GIL, so two threads (the server's workers) can run them at once.
 # numba's fallback "workqueue" threading layer aborts the process if they do (tbb and omp,
 # the usual ones, are thread-safe): under it, kernel calls take turns.
@@ -47,6 +50,7 @@ class PatchMatchSettings:
     max_levels: int = 10
     sigma_percentile: float = 97.0  # voting weights: exp(-d / 2 sigma^2), sigma^2 = this pct
     fine_radius: int = 32  # random-search radius below the coarsest level (0: whole image)
+    fine_stride: int = 2  # below the coarsest level, search patches centred on this grid
     min_size: int = 140  # the coarsest level keeps at least this many pixels on its short side
     init: str = "peel"  # the coarsest level's first fill: "peel" (onion peel) or "diffuse"
     guide: float = 0.3  # weight of the smooth guide in the coarsest patch distance (0: none)
@@ -250,6 +254,11 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
     """EM iterations at one level; returns this level's NNF (padded frame)."""
     h, w = level.hole.shape
     ty, tx, hy, hx, valid = _coordinates(level, r)
+    all_ty, all_tx = ty, tx
+    stride = 1 if coarse is None else max(1, min(settings.fine_stride, r))
+    if stride > 1:  # every hole pixel still lies in some grid patch: stride <= r
+        on_grid = (ty % stride == 0) & (tx % stride == 0)
+        ty, tx = ty[on_grid], tx[on_grid]
     band, starts = _bands(ty, tx, (h + 2 * r, w + 2 * r))
     check_cancelled()
     nny = np.full((h + 2 * r, w + 2 * r), -1, np.int32)
@@ -263,7 +272,7 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
     else:  # no list of every source centre: a large photo's would be most of its pixels
         counts = K.block_counts(src_ok)
         _run(K.upsample_nnf, coarse[0], coarse[1], ty, tx, src_ok, nny, nnx, r, seed, counts)
-        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0)  # equal weights
+        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, 0.0, stride)  # equal weights
     radius = max(h, w) if coarse is None or not settings.fine_radius else settings.fine_radius
     pct = settings.sigma_percentile
     for em in range(n_em):
@@ -271,8 +280,10 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
         _costs(level.img, ty, tx, nny, nnx, cost, r)
         field = (level.img, src_ok, band, starts, ty, tx, nny, nnx, cost)
         extra = em == 0 and coarse is None  # finer levels start from a good field already
-        _search(field, settings.search_iters + extra, radius, seed + em, r)
-        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct)
+        _search(field, settings.search_iters + extra, radius, seed + em, r, stride)
+        _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct, stride)
+    if stride > 1:  # the targets between grid points: for the sources and the next level
+        _run(K.spread_nnf, all_ty, all_tx, band, nny, nnx, stride)
     return nny, nnx
 
 
@@ -287,10 +298,10 @@ def _coordinates(level: _Level, r: int) -> list[np.ndarray]:
     return [*coords, _valid_centres(level.hole, level.source, r)]
 
 
-def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
+def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile, stride=1):
     sigma2 = 0.0  # equal weights, and the costs are not needed
     if percentile:
-        costs = cost[ty, tx]
+        costs = cost[ty[:: max(1, ty.size // COST_SAMPLE)], tx[:: max(1, ty.size // COST_SAMPLE)]]
         costs = costs[np.isfinite(costs)]
         sigma2 = float(np.percentile(costs, percentile)) if costs.size else 0.0
     inv2s2 = 1.0 / (2.0 * sigma2) if sigma2 > 0 else 0.0
@@ -298,7 +309,8 @@ def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile):
     _run(K.patch_weights, cost, ty, tx, inv2s2, weight)
     out = np.empty((hy.size, level.img.shape[2]), np.float32)
     for k0, k1 in _pieces(hy.size, r):
-        _run(K.vote, level.img, hy[k0:k1], hx[k0:k1], band, nny, nnx, weight, r, out[k0:k1])
+        part = (hy[k0:k1], hx[k0:k1])
+        _run(K.vote, level.img, *part, band, nny, nnx, weight, r, stride, out[k0:k1])
     level.img[hy, hx] = out
     _keep_guide(level, hy, hx)
 
@@ -308,7 +320,7 @@ def _costs(img, ty, tx, nny, nnx, cost, r):
         _run(K.compute_costs, img, ty[k0:k1], tx[k0:k1], nny, nnx, cost, r)
 
 
-def _search(field, iters, radius, seed, r):
+def _search(field, iters, radius, seed, r, stride=1):
     """PatchMatch sweeps, alternately forward and backward, each split into pieces
     short enough to check for cancellation between them (the result is the same)."""
     starts = field[3]
@@ -318,7 +330,7 @@ def _search(field, iters, radius, seed, r):
         step = 1 if it % 2 == 0 else -1
         for piece in range(n_pieces) if step == 1 else reversed(range(n_pieces)):
             check_cancelled()
-            _run(K.search, *field, step, piece, n_pieces, radius, states, r)
+            _run(K.search, *field, step, piece, n_pieces, radius, states, r, stride)
 
 
 def _run(kernel, *args):

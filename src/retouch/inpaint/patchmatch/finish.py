@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from numba import njit
 
 __all__ = ["blend_border", "restore_grain"]
 
@@ -26,6 +27,7 @@ RING_PX = 8  # width of the ring of known pixels whose grain the fill is made to
 MAX_GAIN = 3.0  # at most this gain on real grain (a strong edge is not grain)
 PIECES_SHARE = 0.7  # blend piece by piece when their boxes cover less than this of the whole
 GAIN_STEPS = 12  # bisection steps for the grain's gain (2^-12 of its range)
+SIGMA_SAMPLE = 1 << 15  # robust sigmas of more values than this use an even sample
 BORDER_SIGMA = 2.0  # the bands on each side of the border whose means are compared
 ALONG_SIGMA = 8.0  # the offsets are smoothed along the border over this many pixels
 MAX_STEP = 40.0  # a larger border difference (levels of 255) is another object, not a seam
@@ -247,17 +249,30 @@ def _copied_onto(image, hole, ring, sources, radius):
     src = np.full((h, w, 2), -1, np.int64)
     src[hole] = sources
     qy, qx = np.nonzero(ring)
-    total = np.zeros((qy.size, image.shape[2]), np.float32)
-    count = np.zeros(qy.size, np.float32)
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            py, px = qy + dy, qx + dx
-            ok = (py >= 0) & (py < h) & (px >= 0) & (px < w)
-            ok[ok] = hole[py[ok], px[ok]]
-            s = src[py[ok], px[ok]]
-            total[ok] += image[s[:, 0] - dy, s[:, 1] - dx]
-            count[ok] += 1
-    return total / np.maximum(count, 1)[:, None]  # every ring pixel touches the hole
+    return _copied_kernel(image, hole, src, qy, qx, radius)  # every ring pixel touches the hole
+
+
+@njit(cache=True, nogil=True)
+def _copied_kernel(image, hole, src, qy, qx, radius):
+    h, w = hole.shape
+    ih, iw, nc = image.shape
+    out = np.zeros((qy.size, nc), np.float32)
+    for k in range(qy.size):
+        count = 0
+        for dy in range(-radius, radius + 1):
+            for dx in range(-radius, radius + 1):
+                py = qy[k] + dy
+                px = qx[k] + dx
+                if 0 <= py < h and 0 <= px < w and hole[py, px]:
+                    # A source shifted off a searched grid patch can reach past the edge.
+                    sy = min(max(src[py, px, 0] - dy, 0), ih - 1)
+                    sx = min(max(src[py, px, 1] - dx, 0), iw - 1)
+                    for c in range(nc):
+                        out[k, c] += image[sy, sx, c]
+                    count += 1
+        for c in range(nc):
+            out[k, c] /= max(count, 1)
+    return out
 
 
 def _check(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -280,9 +295,13 @@ def _luma(img: np.ndarray) -> np.ndarray:
 
 
 def _robust_sigma(values: np.ndarray) -> float:
-    """1.4826 x the median absolute deviation: the sigma of the noise, edges ignored."""
+    """1.4826 x the median absolute deviation: the sigma of the noise, edges ignored.
+    Of a large set, an evenly spaced ``SIGMA_SAMPLE`` of it: the gain's bisection takes
+    about 15 of these, each two partitions of up to a million values at 1 MP, and on the
+    dev photos' residuals the sample's sigma is within 1.2 % of the whole set's."""
     if not values.size:
         return 0.0
+    values = values.ravel()[:: max(1, values.size // SIGMA_SAMPLE)]
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
