@@ -208,7 +208,11 @@ def test_paired_views_crop_and_flip_input_and_target_alike():
     for size in (16, 32, 64):  # 64: larger than the pair, which is enlarged
         vx, vy = paired_view(x, 255 - x, size, rng, r)
         assert vx.shape == vy.shape == (size, size, 3)
-        np.testing.assert_array_equal(vy, 255 - vx)
+        # Alike up to rounding: resizing x and 255 - x rounds a value that lands on .5
+        # the two ways (seen on an AMD EPYC VM: 1 of 12288 values, by one level). A crop
+        # or flip that differed would differ by far more, almost everywhere.
+        diff = np.abs(vy.astype(int) - (255 - vx.astype(int)))
+        assert diff.max() <= 1 and np.count_nonzero(diff) <= 0.001 * diff.size, diff.max()
     assert [
         epoch_size(load_pairs_recipe({"sizes": [32, 48], "epochs": 5}), e) for e in range(5)
     ] == [
