@@ -30,6 +30,23 @@ def test_shape_dtype_and_untouched_outside_mask(method, noisy):
     assert out is not noisy
 
 
+def test_fill_ignores_what_was_under_the_mask(method, noisy):
+    """What is erased (a watermark, a person) must not leak into its own fill."""
+    mask = square_mask(64, 80, 20, 36, 30, 50)
+    other = noisy.copy()
+    other[mask > 0] = 255 - other[mask > 0]
+    assert np.array_equal(erase(noisy, mask, method=method), erase(other, mask, method=method))
+
+
+@pytest.mark.parametrize("init", ["peel", "diffuse"])
+def test_patchmatch_inits_ignore_what_was_under_the_mask(init, noisy):
+    mask = square_mask(64, 80, 20, 36, 30, 50)
+    other = noisy.copy()
+    other[mask > 0] = 0
+    a = erase(noisy, mask, method="patchmatch", init=init)
+    assert np.array_equal(a, erase(other, mask, method="patchmatch", init=init))
+
+
 def test_dilation_is_applied_before_filling(method, noisy):
     mask = square_mask(64, 80, 30, 31, 40, 41)
     out = erase(noisy, mask, method=method, dilate_px=4)

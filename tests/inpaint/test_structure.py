@@ -94,3 +94,32 @@ def test_a_round_object_beside_the_hole_is_not_extended_into_it():
     img[(ys - 48) ** 2 + (xs - 29) ** 2 <= 100] = (250, 230, 40)
     hole = _hole(96, 128, 28, 68, 40, 100) > 0
     assert S.connect(S.find_rays(img, hole), hole) == []
+
+
+def _slanted(h=96, w=128, continues=True):
+    """Light above, dark below the line y = 0.6 x + 10; with ``continues`` False the
+    dark side stops at x 66 (the edge ends inside the hole below)."""
+    yy, xx = np.mgrid[:h, :w]
+    img = np.full((h, w, 3), 200, np.float32)
+    dark = yy > 0.6 * xx + 10
+    if not continues:
+        dark &= xx < 66
+    img[dark] = 40
+    return img
+
+
+@pytest.mark.parametrize("continues", [True, False])
+def test_a_lone_stub_is_carried_to_its_exit_only_where_the_edge_goes_on(continues):
+    img = _slanted(continues=continues)
+    hole = _hole(96, 128, 20, 50, 30, 70) > 0
+    rays = [r for r in S.find_rays(img, hole) if r.origin[0] < 31]  # the stub on the left
+    assert len(rays) == 1
+    lines = S.connect(rays, hole, img)
+    assert len(S.connect(rays, hole)) == 0  # without the image, a lone stub stays alone
+    if not continues:
+        assert lines == []
+        return
+    assert len(lines) == 1
+    (x0, y0), (x1, y1) = lines[0]
+    assert abs(y0 - (0.6 * x0 + 10)) < 1.5 and abs(y1 - (0.6 * x1 + 10)) < 1.5
+    assert 49 <= y1 <= 51.5 and 63 <= x1 <= 70  # where the line leaves the hole's bottom

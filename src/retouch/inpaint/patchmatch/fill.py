@@ -240,7 +240,10 @@ def _diffuse_fill(level: _Level, r: int, seed: int) -> None:
         ],
         axis=-1,
     ).astype(np.float32)
-    residual = (img - cv2.GaussianBlur(img, (0, 0), NOISE_SIGMA).reshape(img.shape)).reshape(
+    # The hole's own pixels (what is being erased) must not reach the grain through the
+    # blur: the residual is taken of the image with the hole already diffused.
+    base = np.where(level.hole[..., None], smooth, img)
+    residual = (base - cv2.GaussianBlur(base, (0, 0), NOISE_SIGMA).reshape(img.shape)).reshape(
         -1, img.shape[2]
     )
     known = np.flatnonzero(~level.hole.ravel())

@@ -42,6 +42,7 @@ MIN_STEP = 24.0  # colour step across an edge (levels of 255), at least
 SAME = 0.4  # side colours of two joined stubs differ by at most this share of the step
 STRAIGHT_DEG = 15.0  # two stubs are on one line if their directions differ this little
 CORNER_DEG = 35.0  # two stubs meet in a corner only if their lines cross at least this steeply
+MIN_EXIT = 4  # a lone stub is carried to where its line leaves the hole after this many px
 SWEEPS = 150  # over-relaxation sweeps of the region-by-region membrane (from a Telea start)
 OMEGA = 1.85  # ... and their over-relaxation factor
 BLUR = 2.0  # the guide is the picture blurred this much (the guide is about structure)
@@ -67,7 +68,7 @@ def structure_guide(image: np.ndarray, hole: np.ndarray, *, lines: bool = True) 
     is not drawn into it), and with ``lines`` the straight edges that cross the hole
     continued as barriers the membrane does not cross.
     """
-    joined = connect(find_rays(image, hole), hole) if lines else []
+    joined = connect(find_rays(image, hole), hole, image) if lines else []
     return barrier_fill(_masked_blur(image, ~hole, BLUR), hole, joined)
 
 
@@ -242,9 +243,46 @@ def _facing(ray: Ray, towards):
     return (ray.left, ray.right) if towards @ normal > 0 else (ray.right, ray.left)
 
 
-def connect(rays: list[Ray], hole: np.ndarray) -> list[list[np.ndarray]]:
+def _exit(ray: Ray, image, hole, reach=(3, 9)):
+    """The polyline from ``ray`` to where its line leaves the hole, if the same edge
+    (the same colours on the same sides) shows in the known pixels past that point; or
+    None. It joins an edge that crosses a corner of the hole, or leaves it along its
+    border, where no second stub could be found (one that grazes the border)."""
+    h, w = hole.shape
+    normal = np.array([-ray.direction[1], ray.direction[0]])
+    known = ~hole
+    t, inside = 1.0, 0
+    limit = float(np.hypot(h, w))
+    while t < limit:
+        x, y = np.rint(ray.origin + ray.direction * t).astype(int)
+        if not (0 <= x < w and 0 <= y < h):
+            return None  # it leaves the image, not the hole
+        if hole[y, x]:
+            inside += 1
+        elif inside >= MIN_EXIT:
+            break
+        t += 1.0
+    else:
+        return None
+    exit_ = ray.origin + ray.direction * t
+    for s in range(*reach):
+        at = exit_ + ray.direction * s
+        left = _side(image, known, at, normal)
+        right = _side(image, known, at, -normal)
+        if left is None or right is None or _diff(left, right) < MIN_STEP:
+            return None
+        if _mismatch(ray.left, left, ray.right, right) > SAME:
+            return None
+    return [ray.origin, exit_]
+
+
+def connect(
+    rays: list[Ray], hole: np.ndarray, image: np.ndarray | None = None
+) -> list[list[np.ndarray]]:
     """Join stubs into polylines across the hole: the cheapest joins first, each stub
-    used once. Returns a list of polylines, each a list of (x, y) points."""
+    used once; with ``image``, a stub left without a partner is carried to where its
+    line leaves the hole if the edge goes on there (``_exit``). Returns a list of
+    polylines, each a list of (x, y) points."""
     candidates = []
     for i, a in enumerate(rays):
         for j in range(i + 1, len(rays)):
@@ -257,6 +295,9 @@ def connect(rays: list[Ray], hole: np.ndarray) -> list[list[np.ndarray]]:
         if i not in used and j not in used:
             used |= {i, j}
             lines.append(poly)
+    if image is not None:
+        alone = (_exit(ray, image, hole) for k, ray in enumerate(rays) if k not in used)
+        lines.extend(poly for poly in alone if poly is not None)
     return lines
 
 
