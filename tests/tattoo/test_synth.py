@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -46,6 +47,48 @@ def test_every_family_draws_something():
         design = make_design(rng, 96, family)
         assert design.coverage.max() > 0.5 and 0.0005 < design.coverage.mean() < 0.9, family
         assert design.colour.shape == (96, 96, 3)
+
+
+def test_region_families_ink_areas_in_tones_and_colours():
+    """Blackwork is solid over large areas, shaded has grey tones, colour-packed is
+    saturated: the regions of ink real tattoos are, not strokes."""
+    rng = np.random.default_rng(1)
+    solid = [(make_design(rng, 128, "blackwork").coverage >= 0.9).mean() for _ in range(6)]
+    assert np.mean(solid) >= 0.22, solid  # 0.30 measured; linework 0.20 at this size
+    grey = []
+    for _ in range(6):
+        cov = make_design(rng, 128, "shaded").coverage
+        grey.append(((cov > 0.15) & (cov < 0.85)).sum() / max(1, (cov > 0.15).sum()))
+    assert np.mean(grey) >= 0.5, grey  # 0.71 measured: most of the wash is grey
+    saturation = []
+    for _ in range(6):
+        d = make_design(rng, 128, "colour-packed")
+        on = d.colour[d.coverage > 0.5]
+        saturation.append((on.max(1) - on.min(1)).mean())
+    assert np.mean(saturation) >= 0.25, saturation  # 0.39 measured; black ink 0.02
+
+
+def test_a_large_piece_covers_more_skin_and_a_photo_can_hold_three_designs():
+    from retouch.tattoo.synth import render
+
+    skin = np.zeros((200, 200), bool)
+    skin[20:180, 20:180] = True
+    corners = np.array([[0, 0], [256, 0], [256, 256], [0, 256]], np.float32)[None]
+    sides = {}
+    for large in (False, True):
+        areas = []
+        for k in range(8):
+            h = render.placement(np.random.default_rng([5, k]), skin, 256, large=large)
+            areas.append(abs(cv2.contourArea(cv2.perspectiveTransform(corners, h)[0])))
+        sides[large] = np.sqrt(np.mean(areas))
+    assert sides[True] > 1.6 * sides[False], sides
+    photo, skin8 = photo_and_skin(160, 160)
+    counts = {
+        len(s.info["designs"])
+        for k in range(30)
+        if (s := make_sample(np.random.default_rng([6, k]), photo, skin8)) is not None
+    }
+    assert {1, 2, 3} <= counts, counts
 
 
 def test_lettering_uses_the_installed_fonts():

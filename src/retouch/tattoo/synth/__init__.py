@@ -1,9 +1,11 @@
 """Synthetic tattoo pairs (``retouch synth tattoo``): skin photos with procedural ink.
 
 Each sample is made from one photo of a skin folder (``images/K.jpg`` with its skin
-mask ``masks/K.png``, e.g. ``../shared/data/skin/train``) and one or two designs
-(``designs``: line art, tribal, lettering, dotwork and shading, geometric, colour
-fills), placed, bent and aged as ink (``render``), and written as three files:
+mask ``masks/K.png``, e.g. ``../shared/data/skin/train``) and one to three designs
+(``designs``: line art, tribal, lettering, dotwork, geometric, colour fills, and the
+regions of ``regions``: solid blackwork, black-and-grey shading, colour-packed fills;
+one sample in four starts with a sleeve-size piece), placed, bent and aged as ink
+(``render``), and written as three files:
 
 - ``images/NNNNN.jpg``: the tattooed photo;
 - ``clean/NNNNN.jpg``: the same photo without the tattoo (same noise and JPEG quality);
@@ -27,11 +29,12 @@ from retouch.core.atomic import write_atomic
 from retouch.core.errors import InputError
 from retouch.core.io import read_image, read_mask, write_mask
 from retouch.tattoo.synth import render
-from retouch.tattoo.synth.designs import make_design
+from retouch.tattoo.synth.designs import REGION_FAMILIES, make_design
 
 __all__ = ["Sample", "backgrounds", "make_sample", "synthesise"]
 
 MAX_TRIES = 8  # photos tried per sample before giving up (too little skin)
+LARGE_SHARE = 0.25  # samples whose first design is a large piece (a sleeve, a back piece)
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,18 @@ class Sample:
 def _ink_layer(
     rng: np.random.Generator, skin: np.ndarray, shape: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """1 or 2 designs placed and bent: coverage H x W, colour H x W x 3, their names."""
+    """1 to 3 designs placed and bent: coverage H x W, colour H x W x 3, their names.
+    One photo in four gets a large piece first (a region family at sleeve size)."""
     coverage = np.zeros(shape, np.float32)
     colour = np.ones((*shape, 3), np.float32)
     names = []
-    for _ in range(int(rng.integers(1, 3))):
+    large = rng.random() < LARGE_SHARE
+    for k in range(int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2]))):
         canvas = int(rng.choice([256, 384]))
-        design = make_design(rng, canvas)
-        homography = render.placement(rng, skin, canvas)
+        big = large and k == 0
+        family = REGION_FAMILIES[int(rng.integers(0, len(REGION_FAMILIES)))] if big else None
+        design = make_design(rng, canvas, family)
+        homography = render.placement(rng, skin, canvas, large=big)
         if homography is None:
             break
         cov, col = render.bend(rng, *render.warp(design, homography, shape))

@@ -2,8 +2,12 @@
 
 Every family is a function ``(rng, size) -> coverage`` (H x W float32 in [0, 1], 1 =
 fully inked), drawn with anti-aliased OpenCV primitives or, for lettering, Pillow and
-the fonts of Debian's font packages. ``make_design`` picks a family and inks it:
-black, old green-blue black, red, or colour fills with a black outline.
+the fonts of Debian's font packages. Besides strokes (linework, lettering, geometric,
+dotwork) there are regions of ink as most real tattoos are: solid blackwork and wide
+tribal, black-and-grey realism (grey wash and gradients inside outlines), and
+colour-packed flowers, birds and blobs (saturated fills, shading, a black outline).
+``make_design`` picks a family (``WEIGHTS``) and inks it: black, old green-blue,
+faded blue-green, grey wash, red, or colour fills with a black outline.
 
 >>> import numpy as np
 >>> d = make_design(np.random.default_rng(0), 64)
@@ -20,7 +24,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["FAMILIES", "INKS", "Design", "font_files", "make_design"]
+from retouch.tattoo.synth.regions import blackwork, colour_packed, shaded
+from retouch.tattoo.synth.shapes import canvas, closed_shape, curve, rose_curve, star, stroke_width
+
+__all__ = ["FAMILIES", "INKS", "REGION_FAMILIES", "WEIGHTS", "Design", "font_files", "make_design"]
 
 # Ink colours as RGB in [0, 1] (what skin is multiplied by where fully inked).
 INKS: dict[str, tuple[float, float, float]] = {
@@ -28,7 +35,9 @@ INKS: dict[str, tuple[float, float, float]] = {
     "old green-blue": (0.18, 0.32, 0.36),
     "grey wash": (0.35, 0.35, 0.38),
     "red": (0.72, 0.12, 0.12),
+    "faded blue-green": (0.42, 0.55, 0.60),  # old ink, spread and paled under the skin
 }
+INK_ODDS = [0.5, 0.15, 0.1, 0.1, 0.15]  # how often each of ``INKS`` inks a design
 FILL_COLOURS = [
     (0.80, 0.15, 0.15),
     (0.15, 0.55, 0.25),
@@ -80,85 +89,30 @@ class Design:
     ink: str
 
 
-def _canvas(size: int) -> np.ndarray:
-    return np.zeros((size, size), np.float32)
-
-
-def _width(rng: np.random.Generator, size: int, low: float, high: float) -> int:
-    return max(1, round(size * rng.uniform(low, high)))
-
-
-def _curve(rng: np.random.Generator, size: int, points: int = 6) -> np.ndarray:
-    """A smooth random curve inside the canvas: N x 2 int32 points (Catmull-Rom-ish)."""
-    knots = rng.uniform(0.12, 0.88, (points, 2)) * size
-    t = np.linspace(0, 1, 24 * points)
-    xs = np.interp(t, np.linspace(0, 1, points), knots[:, 0])
-    ys = np.interp(t, np.linspace(0, 1, points), knots[:, 1])
-    k = np.ones(9) / 9
-    xs, ys = (np.convolve(np.pad(v, 4, mode="edge"), k, "valid") for v in (xs, ys))
-    return np.stack([xs, ys], 1).round().astype(np.int32)
-
-
-def _rose_curve(size: int, petals: int, radius: float, centre: tuple[float, float]) -> np.ndarray:
-    theta = np.linspace(0, 2 * np.pi, 400)
-    r = radius * np.abs(np.cos(petals * theta / 2.0)) ** 0.6
-    pts = np.stack([centre[0] + r * np.cos(theta), centre[1] + r * np.sin(theta)], 1)
-    return pts.round().astype(np.int32)
-
-
-def _heart(size: int, scale: float) -> np.ndarray:
-    t = np.linspace(0, 2 * np.pi, 300)
-    x = 16 * np.sin(t) ** 3
-    y = -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
-    pts = np.stack([x, y], 1) * (scale * size / 36.0) + size / 2.0
-    return pts.round().astype(np.int32)
-
-
-def _star(size: int, tips: int, outer: float, inner: float) -> np.ndarray:
-    angles = np.arange(2 * tips) * np.pi / tips - np.pi / 2
-    radii = np.where(np.arange(2 * tips) % 2 == 0, outer, inner) * size
-    pts = np.stack([size / 2 + radii * np.cos(angles), size / 2 + radii * np.sin(angles)], 1)
-    return pts.round().astype(np.int32)
-
-
-def _shape(rng: np.random.Generator, size: int) -> np.ndarray:
-    """One closed outline: a heart, a star, a rose curve or a blob."""
-    kind = int(rng.integers(0, 4))
-    if kind == 0:
-        return _heart(size, rng.uniform(0.6, 0.9))
-    if kind == 1:
-        return _star(size, int(rng.integers(5, 9)), rng.uniform(0.3, 0.45), rng.uniform(0.12, 0.25))
-    if kind == 2:
-        return _rose_curve(
-            size, int(rng.integers(3, 8)), size * rng.uniform(0.3, 0.45), (size / 2, size / 2)
-        )
-    theta = np.linspace(0, 2 * np.pi, 200, endpoint=False)
-    wobble = sum(rng.uniform(0, 0.08) * np.cos(k * theta + rng.uniform(0, 6)) for k in (2, 3, 5))
-    r = size * (0.32 + wobble)
-    return np.stack([size / 2 + r * np.cos(theta), size / 2 + r * np.sin(theta)], 1).astype(
-        np.int32
-    )
-
-
 def linework(rng: np.random.Generator, size: int) -> np.ndarray:
     """Line art: outlines of shapes and free curves, 1-4 % of the canvas wide."""
-    c = _canvas(size)
+    c = canvas(size)
     for _ in range(int(rng.integers(1, 3))):
         cv2.polylines(
-            c, [_shape(rng, size)], True, 1.0, _width(rng, size, 0.008, 0.03), cv2.LINE_AA
+            c,
+            [closed_shape(rng, size)],
+            True,
+            1.0,
+            stroke_width(rng, size, 0.008, 0.03),
+            cv2.LINE_AA,
         )
     for _ in range(int(rng.integers(1, 5))):
         cv2.polylines(
-            c, [_curve(rng, size)], False, 1.0, _width(rng, size, 0.006, 0.02), cv2.LINE_AA
+            c, [curve(rng, size)], False, 1.0, stroke_width(rng, size, 0.006, 0.02), cv2.LINE_AA
         )
     return c
 
 
 def tribal(rng: np.random.Generator, size: int) -> np.ndarray:
     """Tribal: thick blades that taper to points, filled black, often mirrored."""
-    c = _canvas(size)
+    c = canvas(size)
     for _ in range(int(rng.integers(2, 6))):
-        spine = _curve(rng, size, points=4).astype(np.float32)
+        spine = curve(rng, size, points=4).astype(np.float32)
         d = np.gradient(spine, axis=0)
         normal = np.stack([-d[:, 1], d[:, 0]], 1) / (
             np.linalg.norm(d, axis=1, keepdims=True) + 1e-6
@@ -214,7 +168,7 @@ def lettering(rng: np.random.Generator, size: int) -> np.ndarray:
         (max(1, int(text.shape[1] * scale)), max(1, int(text.shape[0] * scale))),
         interpolation=cv2.INTER_AREA,
     )
-    c = _canvas(size)
+    c = canvas(size)
     y, x = (size - text.shape[0]) // 2, (size - text.shape[1]) // 2
     c[y : y + text.shape[0], x : x + text.shape[1]] = text
     return c
@@ -223,14 +177,14 @@ def lettering(rng: np.random.Generator, size: int) -> np.ndarray:
 def dotwork(rng: np.random.Generator, size: int) -> np.ndarray:
     """Dotwork and shading: stippled dots whose density follows a gradient inside a shape,
     or a soft grey wash."""
-    region = _canvas(size)
-    cv2.fillPoly(region, [_shape(rng, size)], 1.0, cv2.LINE_AA)
+    region = canvas(size)
+    cv2.fillPoly(region, [closed_shape(rng, size)], 1.0, cv2.LINE_AA)
     yy, xx = np.mgrid[0:size, 0:size] / size
     angle = rng.uniform(0, 2 * np.pi)
     ramp = np.clip(0.5 + (np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5)) * 1.4, 0, 1)
     if rng.random() < 0.35:  # shading: a smooth wash, darker one way
         return (region * (0.35 + 0.65 * ramp)).astype(np.float32)
-    c = _canvas(size)
+    c = canvas(size)
     count = int(size * size * rng.uniform(0.004, 0.012))
     pts = rng.uniform(0, size, (count, 2))
     keep = rng.random(count) < (region * ramp)[pts[:, 1].astype(int), pts[:, 0].astype(int)]
@@ -242,13 +196,13 @@ def dotwork(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def geometric(rng: np.random.Generator, size: int) -> np.ndarray:
     """Geometric and mandala: concentric rings, radial petals, polygons, spokes."""
-    c = _canvas(size)
+    c = canvas(size)
     centre = (size // 2, size // 2)
-    line = _width(rng, size, 0.006, 0.018)
+    line = stroke_width(rng, size, 0.006, 0.018)
     folds = int(rng.integers(6, 17))
     for ring in np.linspace(0.12, 0.46, int(rng.integers(2, 5))):
         cv2.circle(c, centre, int(ring * size), 1.0, line, cv2.LINE_AA)
-    petals = _rose_curve(size, folds, size * rng.uniform(0.25, 0.45), (size / 2, size / 2))
+    petals = rose_curve(size, folds, size * rng.uniform(0.25, 0.45), (size / 2, size / 2))
     cv2.polylines(c, [petals], True, 1.0, line, cv2.LINE_AA)
     if rng.random() < 0.5:
         for k in range(folds):
@@ -259,7 +213,7 @@ def geometric(rng: np.random.Generator, size: int) -> np.ndarray:
             )
             cv2.line(c, centre, end, 1.0, line, cv2.LINE_AA)
     if rng.random() < 0.5:
-        poly = _star(size, int(rng.integers(3, 7)), 0.44, 0.44)
+        poly = star(size, int(rng.integers(3, 7)), 0.44, 0.44)
         cv2.polylines(c, [np.ascontiguousarray(poly[::2])], True, 1.0, line, cv2.LINE_AA)
     cv2.circle(c, centre, max(2, int(size * rng.uniform(0.02, 0.06))), 1.0, -1, cv2.LINE_AA)
     return c
@@ -272,15 +226,23 @@ FAMILIES: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {
     "dotwork": dotwork,
     "geometric": geometric,
     "colour": linework,  # outlines, then filled with colours (``_colour_fill``)
+    "blackwork": blackwork,
+    "shaded": shaded,  # black-and-grey realism
+    "colour-packed": linework,  # saturated fills (``regions.colour_packed``)
 }
+# How often each family is drawn: regions of ink (blackwork, shaded, colour-packed) are
+# what most real tattoos are (tattoo/dev: sleeves, portraits, skulls, coloured roses).
+WEIGHTS = np.array([1.0, 0.8, 0.6, 0.5, 0.6, 0.4, 1.4, 1.8, 1.6])
+WEIGHTS = WEIGHTS / WEIGHTS.sum()
+REGION_FAMILIES = ("tribal", "blackwork", "shaded", "colour-packed")  # for large pieces
 
 
 def _colour_fill(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
     """A coloured design: shapes filled with colours (translucent), a black outline."""
-    coverage, colour = _canvas(size), np.ones((size, size, 3), np.float32)
+    coverage, colour = canvas(size), np.ones((size, size, 3), np.float32)
     for _ in range(int(rng.integers(1, 4))):
-        region = _canvas(size)
-        pts = _shape(rng, size)
+        region = canvas(size)
+        pts = closed_shape(rng, size)
         shift = rng.integers(-size // 5, size // 5 + 1, 2)
         pts = np.clip(pts + shift, 0, size - 1).astype(np.int32)
         cv2.fillPoly(region, [pts], 1.0, cv2.LINE_AA)
@@ -288,7 +250,7 @@ def _colour_fill(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.nd
         strength = rng.uniform(0.6, 0.95) * region
         colour = colour * (1 - strength[..., None]) + fill * strength[..., None]
         coverage = np.maximum(coverage, strength)
-        cv2.polylines(region, [pts], True, 2.0, _width(rng, size, 0.008, 0.02), cv2.LINE_AA)
+        cv2.polylines(region, [pts], True, 2.0, stroke_width(rng, size, 0.008, 0.02), cv2.LINE_AA)
         outline = np.clip(region - 1.0, 0, 1)
         colour = colour * (1 - outline[..., None]) + np.array(INKS["black"]) * outline[..., None]
         coverage = np.maximum(coverage, outline)
@@ -296,13 +258,19 @@ def _colour_fill(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.nd
 
 
 def make_design(rng: np.random.Generator, size: int, family: str | None = None) -> Design:
-    """A random design of ``family`` (None: any of ``FAMILIES``) on a ``size`` canvas."""
-    family = family or list(FAMILIES)[int(rng.integers(0, len(FAMILIES)))]
+    """A random design of ``family`` (None: one of ``FAMILIES``, drawn with ``WEIGHTS``)
+    on a ``size`` canvas."""
+    family = family or list(FAMILIES)[int(rng.choice(len(FAMILIES), p=WEIGHTS))]
     if family == "colour":
         coverage, colour = _colour_fill(rng, size)
         return Design(coverage, colour, family, "colour fills")
+    if family == "colour-packed":
+        coverage, colour = colour_packed(rng, size)
+        return Design(coverage, colour, family, "colour fills")
     coverage = FAMILIES[family](rng, size)
     inks = list(INKS)
-    ink = inks[int(rng.choice(len(inks), p=[0.55, 0.2, 0.1, 0.15]))]
+    ink = inks[int(rng.choice(len(inks), p=INK_ODDS))]
+    if ink == "faded blue-green":  # old ink spreads under the skin
+        coverage = cv2.GaussianBlur(coverage, (0, 0), size * rng.uniform(0.004, 0.012))
     colour = np.broadcast_to(np.array(INKS[ink], np.float32), (size, size, 3)).copy()
     return Design(np.clip(coverage, 0, 1).astype(np.float32), colour, family, ink)

@@ -25,16 +25,24 @@ from retouch.tattoo.synth.designs import Design
 __all__ = ["age_ink", "bend", "blend", "camera", "occlude", "placement", "visible_ink"]
 
 
-def placement(rng: np.random.Generator, skin: np.ndarray, canvas: int) -> np.ndarray | None:
+def placement(
+    rng: np.random.Generator, skin: np.ndarray, canvas: int, *, large: bool = False
+) -> np.ndarray | None:
     """A 3 x 3 homography from a ``canvas`` x ``canvas`` design into the photo, or None
-    when the photo has too little skin. skin: H x W bool."""
+    when the photo has too little skin. skin: H x W bool. The design's side is 0.3-0.8
+    of the square root of the skin's area; ``large`` (a sleeve-size piece): 0.9-1.6,
+    up to 1.2 times the photo's longer side, so it covers much of the skin."""
     ys, xs = np.nonzero(cv2.erode(skin.astype(np.uint8), np.ones((9, 9), np.uint8)))
     if len(ys) < 400:
         return None
     i = int(rng.integers(0, len(ys)))
     centre = np.array([xs[i], ys[i]], np.float64)
-    side = np.sqrt(np.count_nonzero(skin)) * rng.uniform(0.3, 0.8)
-    side = min(side, 0.9 * min(skin.shape))
+    if large:
+        side = np.sqrt(np.count_nonzero(skin)) * rng.uniform(0.9, 1.6)
+        side = min(side, 1.2 * max(skin.shape))
+    else:
+        side = np.sqrt(np.count_nonzero(skin)) * rng.uniform(0.3, 0.8)
+        side = min(side, 0.9 * min(skin.shape))
     angle = rng.uniform(-np.pi, np.pi)
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     aspect = rng.uniform(0.75, 1.3)
@@ -86,15 +94,18 @@ def bend(
 
 def age_ink(rng: np.random.Generator, coverage: np.ndarray, skin: np.ndarray) -> np.ndarray:
     """Ink as it sits in skin: only on ``skin`` (H x W bool), bled (blurred 0.4-2 px),
-    faded in patches and at an overall opacity of 0.55-1."""
+    faded in patches and at an overall opacity of 0.75-1 (one in four: 0.5-0.8, old or
+    light ink)."""
     h, w = coverage.shape
     bled = cv2.GaussianBlur(coverage, (0, 0), rng.uniform(0.4, 2.0))
     halo = cv2.GaussianBlur(coverage, (0, 0), rng.uniform(2.0, 5.0)) * rng.uniform(0.0, 0.15)
     patches = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), max(h, w) / 30)
     patches = (patches - patches.min()) / max(1e-6, float(np.ptp(patches)))
-    fade = 1.0 - rng.uniform(0.0, 0.45) * patches
-    soft_skin = cv2.GaussianBlur(skin.astype(np.float32), (0, 0), 1.0)
-    out = np.clip(np.maximum(bled, halo) * fade * rng.uniform(0.55, 1.0), 0, 1) * soft_skin
+    fade = 1.0 - rng.uniform(0.0, 0.35) * patches
+    # Soft at the skin's edge but nothing beyond it (dark ink blurred out would show).
+    soft_skin = cv2.GaussianBlur(skin.astype(np.float32), (0, 0), 1.0) * skin
+    opacity = rng.uniform(0.5, 0.8) if rng.random() < 0.25 else rng.uniform(0.75, 1.0)
+    out = np.clip(np.maximum(bled, halo) * fade * opacity, 0, 1) * soft_skin
     return out.astype(np.float32)
 
 
