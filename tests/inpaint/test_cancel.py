@@ -115,7 +115,17 @@ def _cost_problem(side: int, r: int = 8) -> tuple:
     ys, xs = np.mgrid[r : side + r, r : side + r]
     nny = np.full(img.shape[:2], r, np.int32)
     cost = np.zeros(img.shape[:2], np.float32)
-    return img, ys.ravel().astype(np.int32), xs.ravel().astype(np.int32), nny, nny.copy(), cost, r
+    pen = np.zeros((1, 1), np.float32)  # no source penalty
+    return (
+        img,
+        pen,
+        ys.ravel().astype(np.int32),
+        xs.ravel().astype(np.int32),
+        nny,
+        nny.copy(),
+        cost,
+        r,
+    )
 
 
 def test_a_running_kernel_lets_other_threads_run():

@@ -76,9 +76,15 @@ def test_patch_distances_cover_the_whole_patch(rng, r):
     nnx = nny.copy()
     nny[9, 8], nnx[9, 8] = 14, 13
     cost = np.zeros((24, 24), np.float32)
-    K.compute_costs(img, np.array([9], np.int32), np.array([8], np.int32), nny, nnx, cost, r)
+    at = np.array([9], np.int32), np.array([8], np.int32)
+    K.compute_costs(img, np.zeros((1, 1), np.float32), *at, nny, nnx, cost, r)  # no penalty
     a, b = img[9 - r : 10 + r, 8 - r : 9 + r], img[14 - r : 15 + r, 13 - r : 14 + r]
     assert cost[9, 8] == pytest.approx(float(((a - b) ** 2).sum()), rel=1e-5)
+    pen = np.zeros((24, 24), np.float32)
+    pen[14, 13] = 7.5  # the source centre's own penalty is added, no other
+    pen[9, 8] = pen[14, 12] = 100.0
+    K.compute_costs(img, pen, *at, nny, nnx, cost, r)
+    assert cost[9, 8] == pytest.approx(float(((a - b) ** 2).sum()) + 7.5, rel=1e-5)
     known = rng.random((24, 24)) > 0.5
     kn = known[9 - r : 10 + r, 8 - r : 9 + r]
     masked = K.masked_ssd(img, known, 2.0, 9, 8, 14, 13, r, np.inf)
@@ -180,6 +186,24 @@ def test_sources_are_known_pixels_of_the_source_area(rng):
     assert sources.shape == (np.count_nonzero(hole), 2) and sources.dtype == np.int32
     ys, xs = sources.T
     assert allowed[ys, xs].all() and not hole[ys, xs].any()
+
+
+def _mean_source_distance(near):
+    """Mean distance from the hole of the sources the coarsest level copies on pure noise,
+    where every source fits as well as any other."""
+    img = np.random.default_rng(5).normal(120, 8, (200, 200, 3)).astype(np.float32)
+    hole = square_mask(200, 200, 90, 110, 90, 110) > 0
+    settings = PatchMatchSettings(seed=1, near=near, guide=0.0, min_size=200)  # one level
+    sources = complete_with_sources(img, hole, ~hole, settings)[1]
+    ys, xs = sources.T
+    return float(np.mean(np.maximum(np.maximum(90 - ys, ys - 109), np.maximum(90 - xs, xs - 109))))
+
+
+def test_near_copies_from_close_to_the_hole():
+    """Without ``near`` the sources spread over the whole photo (mean about 60 px from
+    the hole here); with it most come from the first hole radii around it (about 9 px)."""
+    assert _mean_source_distance(0.0) > 40
+    assert _mean_source_distance(8.0) < 0.25 * _mean_source_distance(0.0)
 
 
 def _yellow_in_hole(img, mask):

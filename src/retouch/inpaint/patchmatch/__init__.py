@@ -49,6 +49,7 @@ def patchmatch(
     init: Literal["peel", "diffuse"] = "peel",
     guide: Annotated[float, Range(0, 2)] = GUIDE,
     lines: bool = True,
+    near: Annotated[float, Range(0, 20)] = 0.0,
 ) -> np.ndarray:
     """Fill the 255 pixels of ``mask`` with patches copied from the rest of ``image``.
 
@@ -73,6 +74,11 @@ def patchmatch(
     edge stubs at the border that line up, or meet in a corner, are joined and become
     barriers in the guide, so a dark table does not grow up into the hole as a mound
     (``structure.py``).
+    near: how much the coarsest level prefers source patches near the hole: one that lies
+    k hole radii beyond the first radius around the hole costs as much as a patch whose
+    every value differs by ``near * k`` levels (0 = no preference), so a distant region
+    (a blurred background, a person across the photo) is not copied in when the
+    surroundings fit almost as well.
     Returns H x W x 3 uint8; pixels where mask is 0 are returned unchanged.
     """
     if patch_size < 3 or patch_size % 2 == 0:
@@ -87,6 +93,7 @@ def patchmatch(
         init=init,
         guide=guide,
         lines=lines,
+        near=near,
     )
     check_cancelled()  # converting a large crop takes a moment: stop before, if asked
     filled, sources = complete_with_sources(

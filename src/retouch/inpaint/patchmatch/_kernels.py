@@ -62,21 +62,31 @@ def patch_ssd(img, ay, ax, by, bx, r, limit):
     return d
 
 
+@njit(cache=True, fastmath=_FAST, nogil=True, inline="always")
+def _penalty(pen, cy, cx):
+    """The extra cost of the source centre (cy, cx): ``pen`` is the padded frame's, or
+    1 x 1 for none."""
+    if pen.shape[0] > 1:
+        return pen[cy, cx]
+    return 0.0
+
+
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _try(img, src_ok, y, x, cy, cx, r, by, bx, bd):
+def _try(img, src_ok, pen, y, x, cy, cx, r, by, bx, bd):
     h, w = src_ok.shape
     if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
         return by, bx, bd
     if cy == by and cx == bx:
         return by, bx, bd
-    d = patch_ssd(img, y, x, cy, cx, r, bd)
+    p = _penalty(pen, cy, cx)
+    d = patch_ssd(img, y, x, cy, cx, r, bd - p) + p
     if d < bd:
         return cy, cx, d
     return by, bx, bd
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, state, r, s):
+def _sweep(img, src_ok, pen, band, band_id, ty, tx, nny, nnx, cost, step, radius, state, r, s):
     """One PatchMatch pass over the targets of one band (forward if ``step`` is 1, else
     backward): propagation from the previous neighbours (``s`` pixels away: the targets'
     grid step, at most ``r``, so they lie in the padded frame), then random search.
@@ -92,13 +102,17 @@ def _sweep(img, src_ok, band, band_id, ty, tx, nny, nnx, cost, step, radius, sta
         bx = nnx[y, x]
         bd = cost[y, x]
         if band[y, x - d] == band_id:
-            by, bx, bd = _try(img, src_ok, y, x, nny[y, x - d], nnx[y, x - d] + d, r, by, bx, bd)
+            by, bx, bd = _try(
+                img, src_ok, pen, y, x, nny[y, x - d], nnx[y, x - d] + d, r, by, bx, bd
+            )
         if band[y - d, x] == band_id:
-            by, bx, bd = _try(img, src_ok, y, x, nny[y - d, x] + d, nnx[y - d, x], r, by, bx, bd)
+            by, bx, bd = _try(
+                img, src_ok, pen, y, x, nny[y - d, x] + d, nnx[y - d, x], r, by, bx, bd
+            )
         rad = radius
         while rad >= 1:
             state, cy, cx = _around(state, by, bx, rad)
-            by, bx, bd = _try(img, src_ok, y, x, cy, cx, r, by, bx, bd)
+            by, bx, bd = _try(img, src_ok, pen, y, x, cy, cx, r, by, bx, bd)
             rad = rad // 2
         nny[y, x] = by
         nnx[y, x] = bx
@@ -117,7 +131,23 @@ def search_states(seed, n_bands):
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
 def search(
-    img, src_ok, band, starts, ty, tx, nny, nnx, cost, step, piece, n_pieces, radius, states, r, s
+    img,
+    src_ok,
+    pen,
+    band,
+    starts,
+    ty,
+    tx,
+    nny,
+    nnx,
+    cost,
+    step,
+    piece,
+    n_pieces,
+    radius,
+    states,
+    r,
+    s,
 ):
     """PatchMatch sweep of piece ``piece`` of ``n_pieces`` of every band, bands in parallel
     (bands never read each other). ``states`` (one int64 per band) is updated in place.
@@ -129,7 +159,7 @@ def search(
         k1 = starts[b] + n * (piece + 1) // n_pieces
         bty = ty[k0:k1]
         btx = tx[k0:k1]
-        sweep = (img, src_ok, band, b + 1, bty, btx, nny, nnx, cost, step, radius)
+        sweep = (img, src_ok, pen, band, b + 1, bty, btx, nny, nnx, cost, step, radius)
         states[b] = _sweep(*sweep, states[b], r, s)
 
 
@@ -147,12 +177,15 @@ def random_init(src_y, src_x, ty, tx, nny, nnx, seed):
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
-def compute_costs(img, ty, tx, nny, nnx, cost, r):
-    """Recompute every target's patch distance after the image changed."""
+def compute_costs(img, pen, ty, tx, nny, nnx, cost, r):
+    """Recompute every target's patch distance (and its source's penalty) after the
+    image changed."""
     for k in prange(ty.shape[0]):
         y = ty[k]
         x = tx[k]
-        cost[y, x] = patch_ssd(img, y, x, nny[y, x], nnx[y, x], r, np.inf)
+        sy = nny[y, x]
+        sx = nnx[y, x]
+        cost[y, x] = patch_ssd(img, y, x, sy, sx, r, np.inf) + _penalty(pen, sy, sx)
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
@@ -302,18 +335,19 @@ def masked_ssd(img, known, scale, ay, ax, by, bx, r, limit):
 
 
 @njit(cache=True, fastmath=_FAST, nogil=True)
-def _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd):
+def _try_masked(img, known, scale, src_ok, pen, y, x, cy, cx, r, by, bx, bd):
     h, w = src_ok.shape
     if cy < 0 or cx < 0 or cy >= h or cx >= w or not src_ok[cy, cx]:
         return by, bx, bd
-    d = masked_ssd(img, known, scale, y, x, cy, cx, r, bd)
+    p = _penalty(pen, cy, cx)
+    d = masked_ssd(img, known, scale, y, x, cy, cx, r, bd - p) + p
     if d < bd:
         return cy, cx, d
     return by, bx, bd
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST, nogil=True)
-def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, radius, seed):
+def peel_layer(img, known, src_ok, pen, src_y, src_x, ty, tx, mny, mnx, r, tries, radius, seed):
     """Onion-peel step: the best source centre for each target pixel, matched on the
     target patch's known pixels. Candidates: the matches of already-filled neighbours
     (shifted), ``tries`` random sources, then a shrinking random search around the
@@ -342,6 +376,7 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
                         known,
                         scale,
                         src_ok,
+                        pen,
                         y,
                         x,
                         mny[y + dy, x + dx] - dy,
@@ -355,12 +390,12 @@ def peel_layer(img, known, src_ok, src_y, src_x, ty, tx, mny, mnx, r, tries, rad
             state = _next(state)
             j = _draw(state, ns)
             by, bx, bd = _try_masked(
-                img, known, scale, src_ok, y, x, src_y[j], src_x[j], r, by, bx, bd
+                img, known, scale, src_ok, pen, y, x, src_y[j], src_x[j], r, by, bx, bd
             )
         rad = radius
         while rad >= 1:
             state, cy, cx = _around(state, by, bx, rad)
-            by, bx, bd = _try_masked(img, known, scale, src_ok, y, x, cy, cx, r, by, bx, bd)
+            by, bx, bd = _try_masked(img, known, scale, src_ok, pen, y, x, cy, cx, r, by, bx, bd)
             rad = rad // 2
         best[k, 0] = by
         best[k, 1] = bx

@@ -55,6 +55,7 @@ class PatchMatchSettings:
     init: str = "peel"  # the coarsest level's first fill: "peel" (onion peel) or "diffuse"
     guide: float = 0.3  # weight of the smooth guide in the coarsest patch distance (0: none)
     lines: bool = True  # the guide continues straight edges across the hole
+    near: float = 0.0  # coarsest level: the cost of a source far from the hole (_locality)
     seed: int = 0
 
 
@@ -64,6 +65,12 @@ class _Level:
     hole: np.ndarray  # unpadded bool (H, W)
     source: np.ndarray  # unpadded bool (H, W): where source patches may be centred
     guide: np.ndarray | None = None  # padded float32 (H+2r, W+2r, C): img's extra channels
+    pen: np.ndarray = None  # padded float32 (H+2r, W+2r): each source centre's extra cost;
+    # 1 x 1 for none
+
+    def __post_init__(self):
+        if self.pen is None:
+            self.pen = _NO_PEN
 
 
 def complete(
@@ -109,6 +116,8 @@ def complete_with_sources(
                 _diffuse_fill(level, r, seed)
             if settings.guide > 0:
                 _add_guide(level, r, settings.guide, settings.lines)
+            if settings.near > 0:
+                level.pen = _locality(level, r, settings.near)
             if settings.init != "diffuse":
                 _initial_fill(level, r, seed)
         nnf = _solve_level(level, nnf, r, n_em, settings, seed)
@@ -188,6 +197,24 @@ def _drop_guide(level: _Level) -> None:
         level.guide = None
 
 
+_NO_PEN = np.zeros((1, 1), np.float32)
+NEAR_FREE = 1.0  # sources within this many hole radii of the hole cost nothing extra
+NEAR_FLOOR = 2  # the hole radius of the locality cost is at least this many patch widths
+
+
+def _locality(level: _Level, r: int, near: float) -> np.ndarray:
+    """Padded-frame cost of each source centre for its distance d from the hole: that of
+    a patch whose every value differs by ``near * (d / R - NEAR_FREE)`` levels (none
+    within ``NEAR_FREE * R``), R the hole's widest radius (at least ``NEAR_FLOOR`` patch
+    widths). Content near the hole is preferred to a distant region that fits a little
+    better (a blurred background, an object across the photo)."""
+    hole = level.hole.astype(np.uint8)
+    d = cv2.distanceTransform(1 - hole, cv2.DIST_L2, 3)
+    widest = max(float(cv2.distanceTransform(hole, cv2.DIST_L2, 3).max()), NEAR_FLOOR * (2 * r + 1))
+    per_value = (near * np.maximum(d / widest - NEAR_FREE, 0.0)) ** 2
+    return _pad((per_value * (2 * r + 1) ** 2 * 3).astype(np.float32)[..., None], r)[..., 0]
+
+
 def _keep_guide(level: _Level, ys: np.ndarray, xs: np.ndarray) -> None:
     """Put the guide back at padded (ys, xs) after patches were copied or voted there."""
     if level.guide is not None:
@@ -213,7 +240,21 @@ def _initial_fill(level: _Level, r: int, seed: int) -> None:
         if not border.any():
             border = hole
         ty, tx = (a.astype(np.int32) + r for a in np.nonzero(border))
-        args = (level.img, known, src_ok, sy, sx, ty, tx, mny, mnx, r, PEEL_TRIES, radius)
+        args = (
+            level.img,
+            known,
+            src_ok,
+            level.pen,
+            sy,
+            sx,
+            ty,
+            tx,
+            mny,
+            mnx,
+            r,
+            PEEL_TRIES,
+            radius,
+        )
         best = _run(K.peel_layer, *args, seed + layer)
         level.img[ty, tx] = level.img[best[:, 0], best[:, 1]]
         _keep_guide(level, ty, tx)
@@ -280,8 +321,8 @@ def _solve_level(level: _Level, coarse, r, n_em, settings: PatchMatchSettings, s
     pct = settings.sigma_percentile
     for em in range(n_em):
         check_cancelled()
-        _costs(level.img, ty, tx, nny, nnx, cost, r)
-        field = (level.img, src_ok, band, starts, ty, tx, nny, nnx, cost)
+        _costs(level.img, level.pen, ty, tx, nny, nnx, cost, r)
+        field = (level.img, src_ok, level.pen, band, starts, ty, tx, nny, nnx, cost)
         extra = em == 0 and coarse is None  # finer levels start from a good field already
         _search(field, settings.search_iters + extra, radius, seed + em, r, stride)
         _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, pct, stride)
@@ -318,15 +359,15 @@ def _vote_into(level, band, ty, tx, hy, hx, nny, nnx, cost, r, percentile, strid
     _keep_guide(level, hy, hx)
 
 
-def _costs(img, ty, tx, nny, nnx, cost, r):
+def _costs(img, pen, ty, tx, nny, nnx, cost, r):
     for k0, k1 in _pieces(ty.size, r):
-        _run(K.compute_costs, img, ty[k0:k1], tx[k0:k1], nny, nnx, cost, r)
+        _run(K.compute_costs, img, pen, ty[k0:k1], tx[k0:k1], nny, nnx, cost, r)
 
 
 def _search(field, iters, radius, seed, r, stride=1):
     """PatchMatch sweeps, alternately forward and backward, each split into pieces
     short enough to check for cancellation between them (the result is the same)."""
-    starts = field[3]
+    starts = field[4]
     n_pieces = max(1, -(-int(np.diff(starts).max()) // _per_call(r)))
     states = K.search_states(seed, starts.size - 1)
     for it in range(iters):
