@@ -25,7 +25,15 @@ import cv2
 import numpy as np
 
 from retouch.tattoo.synth.regions import blackwork, colour_packed, shaded
-from retouch.tattoo.synth.shapes import canvas, closed_shape, curve, rose_curve, star, stroke_width
+from retouch.tattoo.synth.shapes import (
+    blade,
+    canvas,
+    closed_shape,
+    curve,
+    rose_curve,
+    star,
+    stroke_width,
+)
 
 __all__ = ["FAMILIES", "INKS", "REGION_FAMILIES", "WEIGHTS", "Design", "font_files", "make_design"]
 
@@ -112,16 +120,7 @@ def tribal(rng: np.random.Generator, size: int) -> np.ndarray:
     """Tribal: thick blades that taper to points, filled black, often mirrored."""
     c = canvas(size)
     for _ in range(int(rng.integers(2, 6))):
-        spine = curve(rng, size, points=4).astype(np.float32)
-        d = np.gradient(spine, axis=0)
-        normal = np.stack([-d[:, 1], d[:, 0]], 1) / (
-            np.linalg.norm(d, axis=1, keepdims=True) + 1e-6
-        )
-        width = np.sin(np.linspace(0, np.pi, len(spine))) ** 1.5 * size * rng.uniform(0.03, 0.09)
-        poly = np.concatenate(
-            [spine + normal * width[:, None], (spine - normal * width[:, None])[::-1]]
-        )
-        cv2.fillPoly(c, [poly.round().astype(np.int32)], 1.0, cv2.LINE_AA)
+        cv2.fillPoly(c, [blade(rng, size, (0.03, 0.09), 1.5)], 1.0, cv2.LINE_AA)
     if rng.random() < 0.6:
         c = np.maximum(c, c[:, ::-1])
     return c

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from retouch.tattoo.synth.shapes import (
+    blade,
     blob,
     canvas,
     closed_shape,
@@ -59,14 +60,7 @@ def _blades(rng: np.random.Generator, size: int, width: tuple[float, float]) -> 
     """Wide tapering tribal blades along random spines, mirrored half the time."""
     c = canvas(size)
     for _ in range(int(rng.integers(3, 8))):
-        spine = curve(rng, size, points=4).astype(np.float32)
-        d = np.gradient(spine, axis=0)
-        normal = np.stack([-d[:, 1], d[:, 0]], 1) / (
-            np.linalg.norm(d, axis=1, keepdims=True) + 1e-6
-        )
-        w = np.sin(np.linspace(0, np.pi, len(spine))) ** 1.2 * size * rng.uniform(*width)
-        poly = np.concatenate([spine + normal * w[:, None], (spine - normal * w[:, None])[::-1]])
-        cv2.fillPoly(c, [poly.round().astype(np.int32)], 1.0, cv2.LINE_AA)
+        cv2.fillPoly(c, [blade(rng, size, width, 1.2)], 1.0, cv2.LINE_AA)
     return np.maximum(c, c[:, ::-1]) if rng.random() < 0.5 else c
 
 

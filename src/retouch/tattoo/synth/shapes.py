@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 __all__ = [
+    "blade",
     "blob",
     "canvas",
     "closed_shape",
@@ -44,6 +45,20 @@ def curve(rng: np.random.Generator, size: int, points: int = 6) -> np.ndarray:
     k = np.ones(9) / 9
     xs, ys = (np.convolve(np.pad(v, 4, mode="edge"), k, "valid") for v in (xs, ys))
     return np.stack([xs, ys], 1).round().astype(np.int32)
+
+
+def blade(
+    rng: np.random.Generator, size: int, width: tuple[float, float], taper: float
+) -> np.ndarray:
+    """A tribal blade: a random spine (``curve``) thickened on both sides by a width that
+    swells from 0 to ``size * uniform(*width)`` and back (``sin ** taper``), as a closed
+    N x 2 int32 outline."""
+    spine = curve(rng, size, points=4).astype(np.float32)
+    d = np.gradient(spine, axis=0)
+    normal = np.stack([-d[:, 1], d[:, 0]], 1) / (np.linalg.norm(d, axis=1, keepdims=True) + 1e-6)
+    w = np.sin(np.linspace(0, np.pi, len(spine))) ** taper * size * rng.uniform(*width)
+    poly = np.concatenate([spine + normal * w[:, None], (spine - normal * w[:, None])[::-1]])
+    return poly.round().astype(np.int32)
 
 
 def rose_curve(size: int, petals: int, radius: float, centre: tuple[float, float]) -> np.ndarray:
