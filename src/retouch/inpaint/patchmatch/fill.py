@@ -11,6 +11,7 @@ low resolution is kept and texture is refined at full resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ COST_SAMPLE = 1 << 16
 # numba's fallback "workqueue" threading layer aborts the process if they do (tbb and omp,
 # the usual ones, are thread-safe): under it, kernel calls take turns.
 _KERNEL_LOCK = threading.Lock()
+_NO_PEN = np.zeros((1, 1), np.float32)  # the kernels' source penalty: none
 _take_turns: bool | None = None  # known after the first parallel kernel has run
 
 
@@ -65,12 +67,8 @@ class _Level:
     hole: np.ndarray  # unpadded bool (H, W)
     source: np.ndarray  # unpadded bool (H, W): where source patches may be centred
     guide: np.ndarray | None = None  # padded float32 (H+2r, W+2r, C): img's extra channels
-    pen: np.ndarray = None  # padded float32 (H+2r, W+2r): each source centre's extra cost;
-    # 1 x 1 for none
-
-    def __post_init__(self):
-        if self.pen is None:
-            self.pen = _NO_PEN
+    # padded float32 (H+2r, W+2r): each source centre's extra cost; 1 x 1 for none
+    pen: np.ndarray = dataclasses.field(default_factory=lambda: _NO_PEN)
 
 
 def complete(
@@ -197,7 +195,6 @@ def _drop_guide(level: _Level) -> None:
         level.guide = None
 
 
-_NO_PEN = np.zeros((1, 1), np.float32)
 NEAR_FREE = 1.0  # sources within this many hole radii of the hole cost nothing extra
 NEAR_FLOOR = 2  # the hole radius of the locality cost is at least this many patch widths
 
