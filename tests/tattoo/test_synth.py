@@ -91,6 +91,46 @@ def test_a_large_piece_covers_more_skin_and_a_photo_can_hold_three_designs():
     assert {1, 2, 3} <= counts, counts
 
 
+def test_realism_draws_the_picture_in_ink_and_picks_its_detailed_part(monkeypatch):
+    """A realism piece is the picture's darkness as ink: a picture of horizontal stripes
+    (black and white, 8 px) gives dense and bare rows in turn. Of a picture that is plain
+    grey but for a striped quarter, the crops hold more stripes than single random crops."""
+    import importlib
+
+    realism = importlib.import_module("retouch.tattoo.synth.realism")
+    stripes = np.zeros((96, 96, 3), np.uint8)
+    stripes[(np.arange(96) // 8) % 2 == 1] = 255
+    for k in range(6):
+        coverage, colour, ink = realism.realism(np.random.default_rng([7, k]), 96, stripes)
+        rows = coverage[30:66, 30:66].mean(1)  # inside the piece's extent
+        assert rows.max() > 0.45 and rows.min() < 0.5 * rows.max(), (k, rows.round(2))
+        assert colour.min() >= 0 and colour.max() <= 1 and ink in realism.INKS
+    picture = np.full((200, 200, 3), 128, np.uint8)
+    picture[:100, :100][(np.arange(100) // 4) % 2 == 1] = 0
+
+    def detail() -> float:
+        return np.mean(
+            [realism._crop(np.random.default_rng([8, k]), picture, 32).std() for k in range(12)]
+        )
+
+    chosen = detail()
+    monkeypatch.setattr(realism, "CROP_TRIES", 1)
+    assert chosen > 1.3 * detail(), chosen  # 0.146 and 0.101 measured
+
+
+def test_a_sample_given_a_picture_holds_realism_pieces_and_none_without():
+    photo, skin = photo_and_skin(160, 160)
+    picture = np.random.default_rng(0).integers(0, 256, (120, 90, 3), dtype=np.uint8)
+    names = {False: [], True: []}
+    for given in (False, True):
+        for k in range(24):
+            rng = np.random.default_rng([9, k])
+            s = make_sample(rng, photo, skin, picture if given else None)
+            names[given] += s.info["designs"] if s is not None else []
+    assert any(n.startswith("realism") for n in names[True]), names[True]
+    assert not any(n.startswith("realism") for n in names[False])
+
+
 def test_lettering_uses_the_installed_fonts():
     fonts = font_files()
     assert fonts, "no fonts under /usr/share/fonts (scripts/setup.sh installs them)"

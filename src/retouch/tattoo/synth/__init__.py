@@ -11,6 +11,9 @@ one sample in four starts with a sleeve-size piece), placed, bent and aged as in
 - ``clean/NNNNN.jpg``: the same photo without the tattoo (same noise and JPEG quality);
 - ``masks/NNNNN.png``: 0/255, where the ink visibly changes the photo.
 
+Realism pieces (``realism``: a crop of another photo of the folder rendered as ink, in
+black and grey or in colour) are half of the large pieces and 15 % of the other designs.
+
 Sample ``i`` of seed ``S`` depends on ``(S, i)`` only (its own ``np.random.Generator``),
 so the same command writes the same bytes, and a larger ``-n`` extends a set.
 """
@@ -29,12 +32,16 @@ from retouch.core.atomic import write_atomic
 from retouch.core.errors import InputError
 from retouch.core.io import read_image, read_mask, write_mask
 from retouch.tattoo.synth import render
-from retouch.tattoo.synth.designs import REGION_FAMILIES, make_design
+from retouch.tattoo.synth.designs import REGION_FAMILIES, Design, make_design
+from retouch.tattoo.synth.realism import realism
 
 __all__ = ["Sample", "backgrounds", "make_sample", "synthesise"]
 
 MAX_TRIES = 8  # photos tried per sample before giving up (too little skin)
 LARGE_SHARE = 0.25  # samples whose first design is a large piece (a sleeve, a back piece)
+# With a picture to draw from: the share of large pieces, and of the other designs, that
+# are realism (a photo in ink: portraits, animals; tattoo/dev's sleeves are mostly that).
+REALISM_LARGE, REALISM_SMALL = 0.5, 0.15
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,25 @@ class Sample:
     info: dict
 
 
+def _design(rng: np.random.Generator, canvas: int, big: bool, picture: np.ndarray | None) -> Design:
+    """One design: a realism piece from ``picture`` (when given, ``REALISM_LARGE`` of the
+    large pieces and ``REALISM_SMALL`` of the rest), else a procedural one."""
+    if picture is not None and rng.random() < (REALISM_LARGE if big else REALISM_SMALL):
+        coverage, colour, ink = realism(rng, canvas, picture)
+        return Design(coverage, colour, "realism", ink)
+    family = REGION_FAMILIES[int(rng.integers(0, len(REGION_FAMILIES)))] if big else None
+    return make_design(rng, canvas, family)
+
+
 def _ink_layer(
-    rng: np.random.Generator, skin: np.ndarray, shape: tuple[int, int]
+    rng: np.random.Generator,
+    skin: np.ndarray,
+    shape: tuple[int, int],
+    picture: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """1 to 3 designs placed and bent: coverage H x W, colour H x W x 3, their names.
-    One photo in four gets a large piece first (a region family at sleeve size)."""
+    One photo in four gets a large piece first (a region family, or realism drawn from
+    ``picture``, at sleeve size)."""
     coverage = np.zeros(shape, np.float32)
     colour = np.ones((*shape, 3), np.float32)
     names = []
@@ -62,8 +83,7 @@ def _ink_layer(
     for k in range(int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2]))):
         canvas = int(rng.choice([256, 384]))
         big = large and k == 0
-        family = REGION_FAMILIES[int(rng.integers(0, len(REGION_FAMILIES)))] if big else None
-        design = make_design(rng, canvas, family)
+        design = _design(rng, canvas, big, picture)
         homography = render.placement(rng, skin, canvas, large=big)
         if homography is None:
             break
@@ -74,12 +94,21 @@ def _ink_layer(
     return coverage, colour, names
 
 
-def make_sample(rng: np.random.Generator, photo: np.ndarray, skin: np.ndarray) -> Sample | None:
+def make_sample(
+    rng: np.random.Generator,
+    photo: np.ndarray,
+    skin: np.ndarray,
+    picture: np.ndarray | None = None,
+) -> Sample | None:
     """A tattooed/clean pair from ``photo`` (H x W x 3 uint8 RGB) and its ``skin`` mask
-    (H x W uint8, 255 = skin); None when too little ink would show (little skin)."""
+    (H x W uint8, 255 = skin); None when too little ink would show (little skin).
+    ``picture`` (H' x W' x 3 uint8 RGB, any photo) is what realism designs draw; without
+    it every design is procedural."""
     photo = check_image(photo)
     on_skin = check_mask(skin, photo.shape[:2], name="skin") > 0
-    coverage, colour, names = _ink_layer(rng, on_skin, photo.shape[:2])
+    if picture is not None:
+        picture = check_image(picture)
+    coverage, colour, names = _ink_layer(rng, on_skin, photo.shape[:2], picture)
     if not names:
         return None
     coverage = render.age_ink(rng, coverage, on_skin)
@@ -153,7 +182,10 @@ def synthesise(
 def _one(rng: np.random.Generator, pairs: list[tuple[Path, Path]], out: Path, name: str) -> dict:
     for _ in range(MAX_TRIES):
         photo_path, mask_path = pairs[int(rng.integers(0, len(pairs)))]
-        sample = make_sample(rng, read_image(photo_path), read_mask(mask_path))
+        picture_path = pairs[int(rng.integers(0, len(pairs)))][0]  # what realism draws
+        sample = make_sample(
+            rng, read_image(photo_path), read_mask(mask_path), read_image(picture_path)
+        )
         if sample is not None:
             write_atomic(out / "images" / f"{name}.jpg", sample.tattooed_jpeg)
             write_atomic(out / "clean" / f"{name}.jpg", sample.clean_jpeg)
