@@ -104,7 +104,7 @@ def remove_tattoos(
     """``image`` (H x W x 3 uint8 RGB) with its tattoos removed: H x W x 3 uint8 RGB at
     the input's resolution; only the tattoo's pixels change. ``mask``: H x W uint8
     (255 = remove), a hand-drawn mask used instead of the detection. ``method``:
-    ``classical-fill`` (default; ``retouch methods tattoo``); ``options`` as in
+    ``detect-fill`` (default; ``retouch methods tattoo``); ``options`` as in
     ``create``. To clean many photos, ``create("tattoo", ...)`` once.
     """
     return create("tattoo", method, **options)(image, mask)

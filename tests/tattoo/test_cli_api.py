@@ -60,7 +60,7 @@ def test_mask_only_writes_the_detected_mask_and_a_given_mask_replaces_it(photo, 
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
-        (["-O", "dark=7"], "option dark must be a number from 0.02 to 1"),
+        (["-O", "grow_pct=9"], "option grow_pct must be a number from 0 to 5"),
         (["-O", "fill=magic"], "option fill must be one of"),
         (["--mask-only", "-o", "m.jpg"], "lossless"),
         (["--mask", "bad.png"], "not an image"),
@@ -105,15 +105,15 @@ def test_the_http_route_detects_removes_and_refuses_bad_values(photo):
         r = client.post(
             "/api/v1/tattoo",
             files={"image": ("a.png", png(image))},
-            data={"options": '{"dark": 9}'},
+            data={"options": '{"grow_pct": 9}'},
         )
-        assert r.status_code == 422 and "option dark" in r.json()["error"]
+        assert r.status_code == 422 and "option grow_pct" in r.json()["error"]
         r = client.post(
             "/api/v1/tattoo", files={"image": ("a.png", png(image)), "mask": ("m.png", b"junk")}
         )
         assert r.status_code == 400 and "mask" in r.json()["error"]
         catalogue = client.get("/api/v1/methods").json()["tasks"]["tattoo"]
-        assert catalogue["detects"] == "tattoo ink" and catalogue["default"] == "classical-fill"
+        assert catalogue["detects"] == "tattoo ink" and catalogue["default"] == "detect-fill"
 
 
 def test_box_scores_by_hand(tmp_path):

@@ -12,6 +12,8 @@ from retouch.tattoo.classical import InkSettings, find_ink
 from retouch.tattoo.fill import harmonise, nearby_skin
 from tests.tattoo.conftest import FAST, SKIN, skin_patch, with_line
 
+CLASSICAL = {"method": "classical-fill", **FAST}  # these are the no-network method's tests
+
 
 def test_a_dark_line_on_skin_is_ink_and_the_skin_is_not(inked):
     image, line = inked
@@ -23,7 +25,7 @@ def test_a_dark_line_on_skin_is_ink_and_the_skin_is_not(inked):
 
 def test_the_detector_finds_the_line_through_the_skin_segmenter(inked):
     image, line = inked
-    mask = retouch.detect_tattoos(image, **FAST)
+    mask = retouch.detect_tattoos(image, **CLASSICAL)
     assert mask.dtype == np.uint8 and mask.shape == line.shape
     assert set(np.unique(mask)) <= {0, 255}
     assert (mask[line] > 0).mean() > 0.95
@@ -34,7 +36,7 @@ def test_plain_skin_with_a_shadow_has_no_ink():
     image = skin_patch().astype(np.float32)
     image[:, 32:] *= 0.88  # a soft shadow keeps the hue of skin
     image = image.astype(np.uint8)
-    assert not retouch.detect_tattoos(image, **FAST).any()
+    assert not retouch.detect_tattoos(image, **CLASSICAL).any()
 
 
 def test_green_blue_old_ink_scores_by_hue_not_darkness():
@@ -75,7 +77,7 @@ def test_hysteresis_keeps_weak_pixels_joined_to_strong_ones():
 def test_only_the_mask_changes_and_the_rest_is_bit_identical(inked, fill):
     image, line = inked
     mask = np.where(ink.clean_ink(line, min_area=1, close_px=0, grow_px=2), 255, 0).astype(np.uint8)
-    out = retouch.remove_tattoos(image, mask=mask, fill=fill, **FAST)
+    out = retouch.remove_tattoos(image, mask=mask, fill=fill, **CLASSICAL)
     assert out.shape == image.shape and out.dtype == np.uint8
     assert np.array_equal(out[mask == 0], image[mask == 0])
     ink_left = np.abs(out[line].astype(int) - np.array(SKIN)).mean()
@@ -84,15 +86,15 @@ def test_only_the_mask_changes_and_the_rest_is_bit_identical(inked, fill):
 
 def test_detected_removal_changes_only_the_detected_mask(inked):
     image, _ = inked
-    mask = retouch.detect_tattoos(image, **FAST)
-    out = retouch.remove_tattoos(image, **FAST)
+    mask = retouch.detect_tattoos(image, **CLASSICAL)
+    out = retouch.remove_tattoos(image, **CLASSICAL)
     assert np.array_equal(out[mask == 0], image[mask == 0])
     assert not np.array_equal(out, image)
 
 
 def test_an_empty_mask_returns_the_image_unchanged(inked):
     image, _ = inked
-    out = retouch.remove_tattoos(image, mask=np.zeros(image.shape[:2], np.uint8), **FAST)
+    out = retouch.remove_tattoos(image, mask=np.zeros(image.shape[:2], np.uint8), **CLASSICAL)
     assert np.array_equal(out, image)
 
 
@@ -118,20 +120,20 @@ def test_nearby_skin_is_skin_outside_the_mask_within_reach():
 def test_bad_inputs_and_options_are_one_clear_error(inked):
     image, _ = inked
     with pytest.raises(InputError, match="option dark must be"):
-        retouch.remove_tattoos(image, dark=7)
+        retouch.remove_tattoos(image, method="classical-fill", dark=7)
     with pytest.raises(InputError, match="skin must be one of"):
         retouch.detect_tattoos(image, skin="nope")
     with pytest.raises(InputError, match="H x W x 3"):
-        retouch.detect_tattoos(image[..., 0], **FAST)
+        retouch.detect_tattoos(image[..., 0], **CLASSICAL)
     with pytest.raises(InputError, match="the image is 64x64"):
-        retouch.remove_tattoos(image, mask=np.zeros((8, 8), np.uint8), **FAST)
+        retouch.remove_tattoos(image, mask=np.zeros((8, 8), np.uint8), **CLASSICAL)
 
 
 def test_a_photo_larger_than_the_working_size_keeps_every_other_pixel():
     image, line = with_line(skin_patch(720, 900, seed=2), row=300, width=6)
-    mask = retouch.detect_tattoos(image, **FAST)
+    mask = retouch.detect_tattoos(image, **CLASSICAL)
     assert mask.shape == (720, 900) and (mask[line] > 0).mean() > 0.95
-    out = retouch.remove_tattoos(image, fill="telea", **FAST)
+    out = retouch.remove_tattoos(image, fill="telea", **CLASSICAL)
     assert np.array_equal(out[mask == 0], image[mask == 0])
     assert (out[line].astype(int) - image[line]).any()
 

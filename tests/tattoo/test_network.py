@@ -48,6 +48,22 @@ def test_ink_mask_cuts_inside_the_skin_and_drops_specks():
     assert found.sum() == 4 * 25
 
 
+def test_extension_takes_the_whole_of_a_tattoo_the_network_touched_and_nothing_apart():
+    """The network found a corner of one of two dark blocks: the extension covers that
+    block, whose colour departs from the skin's, and leaves the other alone. The skin
+    mask leaves the dark ink out, as the segmenter does."""
+    image = skin_patch(96, 96)
+    image[20:50, 10:40] = (60, 50, 55)  # the tattoo the network saw a piece of
+    image[60:85, 60:85] = (60, 50, 55)  # another dark block, apart
+    skin = np.all(image > 100, axis=2)
+    found = np.zeros((96, 96), bool)
+    found[22:28, 12:18] = True
+    out = network.extend_ink(image, skin, found)
+    assert out[found].all() and out[20:50, 10:40].mean() > 0.95, out[20:50, 10:40].mean()
+    assert not out[60:85, 60:85].any() and not out[:, 50:58].any()
+    assert not network.extend_ink(image, skin, np.zeros_like(found)).any()
+
+
 @pytest.mark.parametrize("name", METHODS)
 def test_every_method_keeps_the_contract(name):
     model = create("tattoo", name, **QUICK.get(name, {}))
@@ -86,7 +102,7 @@ def test_detect_fill_finds_a_synthetic_tattoo_and_not_plain_skin():
 
 @pytest.mark.quality
 def test_held_out_synthetic_tattoos_are_found(shared_data):
-    """Pairs made with seeds the network never saw (training: seeds 11 and 12 of
+    """Pairs made with seeds the network never saw (training: seeds 31 and 32 of
     ``retouch synth tattoo``); backgrounds from skin/dev, which training did not use."""
     skin = shared_data / "skin" / "dev"
     need((skin / "masks").is_dir(), f"{skin}/masks is absent from the real-photo data")
@@ -103,7 +119,7 @@ def test_held_out_synthetic_tattoos_are_found(shared_data):
             if (s := make_sample(np.random.default_rng([778, i, k]), photo, truth))
         )
         ious.append(mask_scores(model.detect(sample.tattooed), sample.mask)["iou"])
-    # 0.50 measured (0.32-0.72); classical-fill scores 0.11 on such pairs.
+    # 0.41 measured (0.11-0.60); classical-fill scores 0.21 on such pairs.
     assert np.mean(ious) >= 0.35, ious
 
 

@@ -2,8 +2,9 @@
 
 Importing this package declares the ``tattoo`` task (``retouch tattoo``, ``POST
 /api/v1/tattoo``) and registers its methods (``retouch methods tattoo``):
-``classical-fill`` (the default, no network) and ``detect-fill`` (our tattoo ink
-network, ``network.py``, then the same fill). A user's own mask (a hand-drawn one,
+``detect-fill`` (the default: our tattoo ink network, ``network.py``, extended over
+the skin-colour departures it touches) and ``classical-fill`` (no network: the skin
+colour model alone); both then fill the same way. A user's own mask (a hand-drawn one,
 the seed's v2 workflow) replaces the detection.
 
 >>> import retouch  # doctest: +SKIP

@@ -122,7 +122,6 @@ def face_features(image: np.ndarray, *, grow_px: int) -> np.ndarray:
     "classical-fill",
     "no network: ink found inside the skin as dark or off-hue departures from a local skin "
     "colour model and thin dark lines (black-hat), filled by PatchMatch from nearby skin",
-    default=True,
 )
 class ClassicalFill:
     """Detects tattoo ink and fills it; holds the skin segmenter between photos.

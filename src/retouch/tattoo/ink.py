@@ -192,6 +192,22 @@ def hysteresis(score: np.ndarray, *, high: float = 1.0, low: float = 0.7) -> np.
     return strong[labels]
 
 
+def connected_to(seed: np.ndarray, extent: np.ndarray) -> np.ndarray:
+    """H x W bool: ``seed`` and the components of ``seed | extent`` (8-connected) that
+    hold a pixel of ``seed``: the whole of every ``extent`` region the seed touches.
+
+    >>> seed = np.zeros((1, 7), bool); seed[0, 1] = True
+    >>> extent = np.array([[0, 1, 1, 0, 0, 1, 1]], bool)
+    >>> connected_to(seed, extent).astype(int).tolist()
+    [[0, 1, 1, 0, 0, 0, 0]]
+    """
+    count, labels = cv2.connectedComponents((seed | extent).astype(np.uint8), connectivity=8)
+    touched = np.zeros(count, bool)
+    touched[np.unique(labels[seed])] = True
+    touched[0] = False
+    return touched[labels]
+
+
 def clean_ink(ink: np.ndarray, *, min_area: int, close_px: int, grow_px: int) -> np.ndarray:
     """The ink mask tidied: H x W bool.
 

@@ -1,5 +1,5 @@
-"""The ``detect-fill`` tattoo method: our tattoo ink network finds the ink, the fill of
-``classical-fill`` removes it.
+"""The ``detect-fill`` tattoo method (the default): our tattoo ink network finds the ink,
+the fill of ``classical-fill`` removes it.
 
 The network (``effnet_tattoo.onnx``: EfficientNet-Lite0 encoder + the light U-Net
 decoder of the effnet skin network, trained by ``retouch train run tattoo_effnet_cpu``
@@ -7,8 +7,11 @@ on synthetic pairs of ``retouch synth tattoo``; model card ``effnet_tattoo.md``)
 with onnxruntime, no torch. ``ink_probability`` runs it on a photo with the shorter
 side at ``short_side``; ``ink_mask`` cuts P(ink) at the record's threshold (chosen on
 synthetic validation pairs), keeps it inside the skin's extent (``ink.skin_extent`` of
-the skin segmenter's mask, which leaves dark ink out) and drops specks. ``DetectFill``
-does that at the working resolution of ``classical.WORK_SIDE``, scales the mask to the
+the skin segmenter's mask, which leaves dark ink out) and drops specks; ``extend_ink``
+adds the ink ``classical-fill`` finds where it touches the network's (``extend``: the
+network tells a tattoo from a mole or a shadow, the skin colour model finds all of a
+dense piece). ``DetectFill`` does that at the working resolution of
+``classical.WORK_SIDE``, scales the mask to the
 photo, grows it by ``grow_pct`` (0 by default: on the validation pairs any growth
 lowered the IoU) and fills it with ``fill.fill_tattoo`` at full resolution: only the
 mask's pixels change. ``$RETOUCH_MODEL_DIR`` holding an ``effnet_tattoo.onnx`` with its
@@ -33,12 +36,15 @@ from retouch.tattoo import ink
 from retouch.tattoo.classical import (
     FILL_METHODS,
     SKIN_METHODS,
+    InkSettings,
+    face_features,
+    find_ink,
     full_size_mask,
     working_copy,
 )
 from retouch.tattoo.fill import fill_from_bare_skin
 
-__all__ = ["WEIGHTS", "DetectFill", "ink_mask", "ink_probability"]
+__all__ = ["WEIGHTS", "DetectFill", "extend_ink", "ink_mask", "ink_probability"]
 
 WEIGHTS = "effnet_tattoo"  # its weights record
 BARE = 0.2  # skin whose P(ink) is below this is bare enough to copy fill material from
@@ -85,11 +91,27 @@ def ink_mask(
     return ink.clean_ink(found, min_area=min_area, close_px=0, grow_px=0)
 
 
+def extend_ink(
+    image: np.ndarray, skin: np.ndarray, found: np.ndarray, *, faces: bool = True
+) -> np.ndarray:
+    """``found`` (H x W bool, the network's ink) grown over the ink ``classical-fill``
+    finds in ``image`` (H x W x 3 uint8 RGB; ``skin`` its skin mask, H x W bool) that
+    it touches: the network tells a tattoo from a mole or a shadow, the departure from
+    the skin's colour gives the whole of it. With ``faces``, the eyes, brows and lips
+    of the face mesh are never added."""
+    extent = find_ink(image, skin, InkSettings())
+    if faces and extent.any():
+        extent &= ~face_features(image, grow_px=max(2, round(0.01 * max(image.shape[:2]))))
+    return ink.connected_to(found, extent)
+
+
 @register(
     "tattoo",
     "detect-fill",
     "our tattoo ink network (EfficientNet-Lite0 + U-Net decoder, trained on synthetic "
-    "tattoos, onnxruntime) inside the skin, filled by PatchMatch from nearby skin",
+    "tattoos, onnxruntime) inside the skin, extended over the skin-colour departures it "
+    "touches, filled by PatchMatch from nearby skin",
+    default=True,
 )
 class DetectFill:
     """Detects tattoo ink with the network and fills it; holds both networks.
@@ -106,6 +128,8 @@ class DetectFill:
         threshold: Annotated[float, Range(0.0, 1.0)] = 0.0,
         short_side: Annotated[int, Range(64, 1024)] = 320,
         grow_pct: Annotated[float, Range(0.0, 5.0)] = 0.0,
+        extend: bool = True,
+        faces: bool = True,
         fill: Annotated[str, OneOf(FILL_METHODS)] = "patchmatch",
         seed: Annotated[int, Range(0, MAX_SEED)] = 0,
     ):
@@ -115,6 +139,7 @@ class DetectFill:
         # 0: the record's threshold, the one chosen on synthetic validation pairs.
         self.threshold = threshold or float(self.record.extra.get("threshold", 0.5))
         self.skin_method, self.short_side, self.grow_pct = skin, short_side, grow_pct
+        self.extend, self.faces = extend, faces
         self.fill, self.seed = fill, seed
         self._skin = None
         self._last: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
@@ -146,6 +171,8 @@ class DetectFill:
         skin, p = self._analyse(image)
         min_area = max(1, round(2e-4 * p.size))
         found = ink_mask(p, skin, threshold=self.threshold, min_area=min_area)
+        if self.extend and found.any():
+            found = extend_ink(working_copy(image), skin, found, faces=self.faces)
         return full_size_mask(found, image.shape[:2], grow_pct=self.grow_pct)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
