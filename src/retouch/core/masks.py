@@ -26,6 +26,21 @@ def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.where(resized >= 128, 255, 0).astype(np.uint8)
 
 
+def touching(candidates: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """H x W bool: the 8-connected pieces of ``candidates`` (bool H x W) that hold a pixel
+    of ``seeds`` (bool H x W) inside them.
+
+    >>> seeds = np.zeros((1, 7), bool); seeds[0, 1] = True
+    >>> touching(np.array([[0, 1, 1, 0, 0, 1, 1]], bool), seeds).astype(int).tolist()
+    [[0, 1, 1, 0, 0, 0, 0]]
+    """
+    count, labels = cv2.connectedComponents(candidates.astype(np.uint8), connectivity=8)
+    hit = np.zeros(count, bool)
+    hit[np.unique(labels[seeds & candidates])] = True
+    hit[0] = False
+    return hit[labels]
+
+
 def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from retouch.core.masks import touching
+
 __all__ = ["dense_ink", "drop_small", "hysteresis", "nms", "strokes"]
 
 
@@ -36,11 +38,7 @@ def nms(p: np.ndarray) -> np.ndarray:
 
 def hysteresis(candidates: np.ndarray, strong: np.ndarray) -> np.ndarray:
     """The 8-connected pieces of ``candidates`` (bool H x W) that touch ``strong`` (bool)."""
-    n, labels = cv2.connectedComponents(candidates.astype(np.uint8), connectivity=8)
-    hit = np.zeros(n, bool)
-    hit[np.unique(labels[strong & candidates])] = True
-    hit[0] = False
-    return hit[labels]
+    return touching(candidates, strong)
 
 
 def drop_small(mask: np.ndarray, min_pixels: int) -> np.ndarray:

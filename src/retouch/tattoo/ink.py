@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import as_float
+from retouch.core.masks import touching
 
 __all__ = ["clean_ink", "ink_score", "local_mean", "skin_extent", "skin_model", "to_lab"]
 
@@ -184,28 +185,7 @@ def skin_extent(skin: np.ndarray, *, close_px: int, reach_px: int) -> np.ndarray
 
 def hysteresis(score: np.ndarray, *, high: float = 1.0, low: float = 0.7) -> np.ndarray:
     """H x W bool: the pixels scoring >= ``low`` connected to one scoring >= ``high``."""
-    weak = (score >= low).astype(np.uint8)
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
-    strong = np.zeros(count, bool)
-    strong[np.unique(labels[score >= high])] = True
-    strong[0] = False
-    return strong[labels]
-
-
-def connected_to(seed: np.ndarray, extent: np.ndarray) -> np.ndarray:
-    """H x W bool: ``seed`` and the components of ``seed | extent`` (8-connected) that
-    hold a pixel of ``seed``: the whole of every ``extent`` region the seed touches.
-
-    >>> seed = np.zeros((1, 7), bool); seed[0, 1] = True
-    >>> extent = np.array([[0, 1, 1, 0, 0, 1, 1]], bool)
-    >>> connected_to(seed, extent).astype(int).tolist()
-    [[0, 1, 1, 0, 0, 0, 0]]
-    """
-    count, labels = cv2.connectedComponents((seed | extent).astype(np.uint8), connectivity=8)
-    touched = np.zeros(count, bool)
-    touched[np.unique(labels[seed])] = True
-    touched[0] = False
-    return touched[labels]
+    return touching(score >= low, score >= high)
 
 
 def clean_ink(ink: np.ndarray, *, min_area: int, close_px: int, grow_px: int) -> np.ndarray:

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from retouch.core.arrays import check_image, check_mask, fit_long_side
+from retouch.core.masks import touching
 from retouch.core.options import OneOf, Range
 from retouch.core.registry import create, register
 from retouch.core.weights import WeightsRecord, register_weights
@@ -102,7 +103,7 @@ def extend_ink(
     extent = find_ink(image, skin, InkSettings())
     if faces and extent.any():
         extent &= ~face_features(image, grow_px=max(2, round(0.01 * max(image.shape[:2]))))
-    return ink.connected_to(found, extent)
+    return touching(found | extent, found)
 
 
 @register(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from retouch.tattoo.synth.regions import BLACK
 from retouch.tattoo.synth.shapes import blob, canvas, closed_shape, smooth_field
 
 __all__ = ["INKS", "realism"]
@@ -29,7 +30,6 @@ __all__ = ["INKS", "realism"]
 INKS = ("black and grey", "colour")
 COLOUR_SHARE = 0.25  # realism pieces done in colour
 CROP_TRIES = 4
-BLACK = np.array((0.10, 0.10, 0.12), np.float32)
 # Diluted black ink, a grey wash, reads blue-grey under the skin, not as darker skin.
 WASH = np.array((0.34, 0.37, 0.42), np.float32)
 
