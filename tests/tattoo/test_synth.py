@@ -165,8 +165,47 @@ def test_the_synth_command_and_its_errors(skin_folder, tmp_path, capsys):
     assert main([*args, "-n", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "-n/--count" in err
+    for bad in ("nan", "5", "-0.5", "wide"):
+        assert main([*args, "--crop", bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "--crop" in err
     assert (
         main(["synth", "tattoo", "--skin", str(tmp_path / "nope"), "-o", str(tmp_path / "p")]) == 2
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("retouch: error:") and "images/ and masks/" in err[-1]
+
+
+def test_crop_to_ink_frames_the_ink_with_its_margin_inside_the_photo():
+    from retouch.tattoo.synth import MIN_CROP_PX, crop_to_ink
+
+    mask = np.zeros((400, 600), np.uint8)
+    mask[200:240, 300:380] = 255  # an 80 x 40 box: the margin is 0.5 x 80 = 40 px
+    rows, cols = crop_to_ink(mask, 0.5)
+    assert (rows.start, rows.stop, cols.start, cols.stop) == (160, 280, 260, 420)
+    small = np.zeros((400, 600), np.uint8)
+    small[5:9, 590:594] = 255  # a speck in a corner: the least side, shifted inside
+    rows, cols = crop_to_ink(small, 0.5)
+    assert rows.stop - rows.start == MIN_CROP_PX == cols.stop - cols.start
+    assert rows.start == 0 and cols.stop == 600
+
+
+def test_synthesise_with_crop_writes_the_ink_framed_and_the_same_pixels(skin_folder, tmp_path):
+    whole = synthesise(skin_folder, tmp_path / "w", count=2, seed=4)
+    cut = synthesise(skin_folder, tmp_path / "c", count=2, seed=4, crop=0.25)
+    for w, c in zip(whole, cut, strict=True):
+        assert w["designs"] == c["designs"]  # the same samples, only framed
+        top, left, bottom, right = c["crop"]
+        mask = read_mask(tmp_path / "c" / "masks" / f"{c['name']}.png")
+        full = read_mask(tmp_path / "w" / "masks" / f"{w['name']}.png")
+        assert np.array_equal(mask, full[top:bottom, left:right])
+        assert np.count_nonzero(mask) == np.count_nonzero(full)  # all the ink is inside
+        tattooed = read_image(tmp_path / "c" / "images" / f"{c['name']}.png")
+        clean = read_image(tmp_path / "c" / "clean" / f"{c['name']}.png")
+        assert tattooed.shape[:2] == clean.shape[:2] == mask.shape
+        photo = read_image(tmp_path / "w" / "images" / f"{w['name']}.jpg")
+        assert np.array_equal(tattooed, photo[top:bottom, left:right])
+        ink = mask > 0
+        assert np.abs(tattooed.astype(int) - clean)[ink].mean() > 5  # the ink is there
+    with pytest.raises(InputError, match="crop"):
+        synthesise(skin_folder, tmp_path / "x", count=1, seed=0, crop=-1)

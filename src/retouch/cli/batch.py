@@ -120,6 +120,22 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def bounded_float(low: float, high: float) -> Callable[[str], float]:
+    """argparse type: a finite number from ``low`` to ``high``, else one line naming both."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:  # NaN fails both comparisons
+            raise argparse.ArgumentTypeError(f"must be a number from {low} to {high}, got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
 def expand_inputs(inputs: list[str]) -> list[Path]:
     """Files as given, folders expanded to their image files (sorted, not recursive)."""
     files: list[Path] = []

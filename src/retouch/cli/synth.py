@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retouch.cli.batch import bounded_int
+from retouch.cli.batch import bounded_float, bounded_int
 
 
 def add_parser(sub) -> None:
@@ -38,6 +38,14 @@ def add_parser(sub) -> None:
     )
     t.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="seed (default 0)")
     t.add_argument(
+        "--crop",
+        type=bounded_float(0.0, 4.0),
+        default=0.0,
+        metavar="MARGIN",
+        help="cut each sample to its ink's box grown by MARGIN box sides on every side, "
+        "written as PNG (pairs for image-to-image training; default 0: whole photos)",
+    )
+    t.add_argument(
         "--overwrite",
         action="store_true",
         help="write over the samples of an earlier run in OUTPUT",
@@ -61,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             count=args.count,
             seed=args.seed,
             overwrite=args.overwrite,
+            crop=args.crop,
             progress=progress,
         )
     finally:

@@ -30,7 +30,7 @@ import numpy as np
 from retouch.core.arrays import as_float, check_image, check_mask
 from retouch.core.atomic import write_atomic
 from retouch.core.errors import InputError
-from retouch.core.io import read_image, read_mask, write_mask
+from retouch.core.io import read_image, read_mask, write_image, write_mask
 from retouch.tattoo.synth import render
 from retouch.tattoo.synth.designs import REGION_FAMILIES, Design, make_design
 from retouch.tattoo.synth.realism import realism
@@ -157,13 +157,19 @@ def synthesise(
     count: int,
     seed: int,
     overwrite: bool = False,
+    crop: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Write ``count`` samples made with ``seed`` into ``out``; returns the manifest
     (one record per sample: name, background, designs), also written as
-    ``out/manifest.json``. Writes are atomic; nothing in ``skin_dir`` is touched."""
+    ``out/manifest.json``. Writes are atomic; nothing in ``skin_dir`` is touched.
+    ``crop`` > 0: each sample is cut to its ink's bounding box grown by ``crop`` times
+    its longer side on every side (``crop_to_ink``) and written as PNG, so the ink fills
+    much of each picture (image-to-image training sees mostly tattoo, not bare skin)."""
     if count < 1 or seed < 0:
         raise InputError(f"count must be >= 1 and seed >= 0, got {count} and {seed}")
+    if not 0 <= crop <= MAX_CROP:
+        raise InputError(f"crop must be between 0 and {MAX_CROP}, got {crop}")
     _check_output(skin_dir, Path(out), overwrite)
     pairs = backgrounds(skin_dir)
     for d in ("images", "clean", "masks"):
@@ -171,7 +177,7 @@ def synthesise(
     records = []
     for i in range(count):
         rng = np.random.default_rng([seed, i])
-        records.append(_one(rng, pairs, Path(out), f"{i:05d}"))
+        records.append(_one(rng, pairs, Path(out), f"{i:05d}", crop))
         if progress is not None:
             progress(i + 1, count)
     manifest = {"seed": seed, "count": count, "skin": str(skin_dir), "samples": records}
@@ -179,13 +185,55 @@ def synthesise(
     return records
 
 
-def _one(rng: np.random.Generator, pairs: list[tuple[Path, Path]], out: Path, name: str) -> dict:
+MAX_CROP = 4.0  # the widest margin of ``crop``, in ink box sides
+MIN_CROP_PX = 96  # a crop's side is at least this (or the whole photo's, if smaller)
+
+
+def crop_to_ink(mask: np.ndarray, margin: float) -> tuple[slice, slice]:
+    """(rows, columns): the bounding box of ``mask``'s nonzero pixels grown by ``margin``
+    times its longer side on each side, at least ``MIN_CROP_PX`` a side, inside the image.
+
+    >>> m = np.zeros((200, 300), np.uint8); m[100:110, 150:170] = 255
+    >>> crop_to_ink(m, 1.0)
+    (slice(57, 153, None), slice(112, 208, None))
+    """
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return slice(0, h), slice(0, w)
+    pad = margin * max(ys.ptp() + 1, xs.ptp() + 1)
+
+    def span(lo: int, hi: int, size: int) -> slice:
+        a, b = lo - pad, hi + 1 + pad
+        short = max(0.0, min(MIN_CROP_PX, size) - (b - a))
+        a, b = a - short / 2, b + short / 2
+        shift = max(0.0, -a) - max(0.0, b - size)
+        a, b = max(0, round(a + shift)), min(size, round(b + shift))
+        return slice(a, b)
+
+    return span(ys.min(), ys.max(), h), span(xs.min(), xs.max(), w)
+
+
+def _one(
+    rng: np.random.Generator,
+    pairs: list[tuple[Path, Path]],
+    out: Path,
+    name: str,
+    crop: float = 0.0,
+) -> dict:
     for _ in range(MAX_TRIES):
         photo_path, mask_path = pairs[int(rng.integers(0, len(pairs)))]
         picture_path = pairs[int(rng.integers(0, len(pairs)))][0]  # what realism draws
         sample = make_sample(
             rng, read_image(photo_path), read_mask(mask_path), read_image(picture_path)
         )
+        if sample is not None and crop > 0:
+            box = crop_to_ink(sample.mask, crop)
+            write_image(out / "images" / f"{name}.png", sample.tattooed[box])
+            write_image(out / "clean" / f"{name}.png", sample.clean[box])
+            write_mask(out / "masks" / f"{name}.png", sample.mask[box])
+            where = [box[0].start, box[1].start, box[0].stop, box[1].stop]
+            return {"name": name, "background": photo_path.name, "crop": where, **sample.info}
         if sample is not None:
             write_atomic(out / "images" / f"{name}.jpg", sample.tattooed_jpeg)
             write_atomic(out / "clean" / f"{name}.jpg", sample.clean_jpeg)
