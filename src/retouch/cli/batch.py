@@ -104,35 +104,26 @@ def pixel_count(text: str) -> int:
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """argparse type: a whole number from ``low`` to ``high``, else one line naming both."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low} to {high}, got {text!r}"
-            )
-        return value
-
-    parse.__name__ = "whole number"
-    return parse
+    return _bounded(int, "whole number", low, high)
 
 
 def bounded_float(low: float, high: float) -> Callable[[str], float]:
-    """argparse type: a finite number from ``low`` to ``high``, else one line naming both."""
+    """argparse type: a finite number from ``low`` to ``high``, else one line naming both
+    (NaN fails both comparisons)."""
+    return _bounded(float, "number", low, high)
 
-    def parse(text: str) -> float:
+
+def _bounded(convert: Callable[[str], Any], noun: str, low, high) -> Callable[[str], Any]:
+    def parse(text: str):
         try:
-            value = float(text)
+            value = convert(text)
         except ValueError:
             value = None
-        if value is None or not low <= value <= high:  # NaN fails both comparisons
-            raise argparse.ArgumentTypeError(f"must be a number from {low} to {high}, got {text!r}")
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a {noun} from {low} to {high}, got {text!r}")
         return value
 
-    parse.__name__ = "number"
+    parse.__name__ = noun
     return parse
 
 

@@ -227,16 +227,18 @@ def _one(
         sample = make_sample(
             rng, read_image(photo_path), read_mask(mask_path), read_image(picture_path)
         )
-        if sample is not None and crop > 0:
+        if sample is None:
+            continue
+        record = {"name": name, "background": photo_path.name}
+        if crop > 0:
             box = crop_to_ink(sample.mask, crop)
             write_image(out / "images" / f"{name}.png", sample.tattooed[box])
             write_image(out / "clean" / f"{name}.png", sample.clean[box])
             write_mask(out / "masks" / f"{name}.png", sample.mask[box])
-            where = [box[0].start, box[1].start, box[0].stop, box[1].stop]
-            return {"name": name, "background": photo_path.name, "crop": where, **sample.info}
-        if sample is not None:
+            record["crop"] = [box[0].start, box[1].start, box[0].stop, box[1].stop]
+        else:
             write_atomic(out / "images" / f"{name}.jpg", sample.tattooed_jpeg)
             write_atomic(out / "clean" / f"{name}.jpg", sample.clean_jpeg)
             write_mask(out / "masks" / f"{name}.png", sample.mask)
-            return {"name": name, "background": photo_path.name, **sample.info}
+        return {**record, **sample.info}
     raise InputError(f"sample {name}: {MAX_TRIES} photos in a row had too little skin for ink")
