@@ -104,16 +104,20 @@ def ink_from_evidence(score: np.ndarray, settings: InkSettings) -> np.ndarray:
     )
 
 
-def face_features(image: np.ndarray, *, grow_px: int) -> np.ndarray:
+FEATURE_GROW = 0.01  # face features grow by this share of the long side (at least 2 px)
+
+
+def face_features(image: np.ndarray) -> np.ndarray:
     """H x W bool: the eyes, brows, lips and open mouth of every face in ``image`` (H x W
-    x 3 uint8 RGB), from the face mesh, grown by ``grow_px``: dark and off-hue like ink,
-    never ink to remove. No face found: all False."""
+    x 3 uint8 RGB), from the face mesh, grown by ``FEATURE_GROW`` of its long side: dark
+    and off-hue like ink, never ink to remove. No face found: all False."""
     from retouch.segment.face import detect_faces, face_meshes
     from retouch.segment.face.parts import feature_mask
 
     out = np.zeros(image.shape[:2], np.uint8)
     for mesh in face_meshes(image, detect_faces(image)):
         np.maximum(out, feature_mask(out.shape, mesh), out=out)
+    grow_px = max(2, round(FEATURE_GROW * max(image.shape[:2])))
     return ink.clean_ink(out > 0, min_area=1, close_px=0, grow_px=grow_px)
 
 
@@ -148,12 +152,11 @@ class ClassicalFill:
         self._skin = None
         self._last: tuple[bytes, np.ndarray] | None = None
 
-    def _skin_mask(self, image: np.ndarray) -> np.ndarray:
-        """The skin mask of the working copy of ``image``: bool at its size. The last
+    def _skin_mask(self, small: np.ndarray) -> np.ndarray:
+        """The skin mask of ``small``, a photo's working copy: bool at its size. The last
         photo's is kept, so ``detect`` then the fill segment it once (``retouch tattoo``)."""
         if self._skin is None:
             self._skin = create("skin", self.skin_method)
-        small = working_copy(image)
         key = hashlib.blake2b(small.tobytes(), digest_size=16).digest() + repr(small.shape).encode()
         last = self._last
         if last is not None and last[0] == key:
@@ -166,15 +169,15 @@ class ClassicalFill:
         """The tattoo mask of ``image`` (H x W x 3 uint8 RGB): H x W uint8, 255 = ink,
         grown by ``grow_pct`` % of the long side, at the image's full resolution."""
         image = check_image(image)
-        score = ink_evidence(working_copy(image), self._skin_mask(image), self.settings)
-        return self._detect(image, score)
-
-    def _detect(self, image: np.ndarray, score: np.ndarray) -> np.ndarray:
-        """The mask at ``image``'s size from the working resolution's ``ink_evidence``."""
         small = working_copy(image)
+        score = ink_evidence(small, self._skin_mask(small), self.settings)
+        return self._detect(image, small, score)
+
+    def _detect(self, image: np.ndarray, small: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """The mask at ``image``'s size from ``ink_evidence`` of its working copy ``small``."""
         found = ink_from_evidence(score, self.settings)
         if self.faces and found.any():
-            found &= ~face_features(small, grow_px=max(2, round(0.01 * max(small.shape[:2]))))
+            found &= ~face_features(small)
         return full_size_mask(found, image.shape[:2], grow_pct=self.grow_pct)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -188,9 +191,10 @@ class ClassicalFill:
         image = check_image(image)
         if mask is not None:
             mask = check_mask(mask, image.shape[:2])
-        skin = self._skin_mask(image)
-        score = ink_evidence(working_copy(image), skin, self.settings)
-        hole = (self._detect(image, score) if mask is None else mask) > 0
+        small = working_copy(image)
+        skin = self._skin_mask(small)
+        score = ink_evidence(small, skin, self.settings)
+        hole = (self._detect(image, small, score) if mask is None else mask) > 0
         if not hole.any():
             return image.copy()
         bare = skin & (score < SOURCE_EVIDENCE)

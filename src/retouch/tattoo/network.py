@@ -102,7 +102,7 @@ def extend_ink(
     of the face mesh are never added."""
     extent = find_ink(image, skin, InkSettings())
     if faces and extent.any():
-        extent &= ~face_features(image, grow_px=max(2, round(0.01 * max(image.shape[:2]))))
+        extent &= ~face_features(image)
     return touching(found | extent, found)
 
 
@@ -145,35 +145,36 @@ class DetectFill:
         self._skin = None
         self._last: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
 
-    def _analyse(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(skin H x W bool, P(ink) H x W float32) of the working copy of ``image``; the
-        last photo's are kept, so ``detect`` then the fill run the networks once."""
+    def _analyse(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(the working copy of ``image``, its skin H x W bool, its P(ink) H x W float32);
+        the last photo's skin and P(ink) are kept, so ``detect`` then the fill run the
+        networks once."""
         small = working_copy(image)
         key = hashlib.blake2b(small.tobytes(), digest_size=16).digest() + repr(small.shape).encode()
         if self._last is not None and self._last[0] == key:
-            return self._last[1]
+            return (small, *self._last[1])
         if self._skin is None:
             self._skin = create("skin", self.skin_method)
         skin = np.asarray(self._skin(small)) > 0
         found = (skin, ink_probability(self.session, small, short_side=self.short_side))
         self._last = (key, found)
-        return found
+        return (small, *found)
 
     def soft(self, image: np.ndarray) -> np.ndarray:
         """P(ink) of ``image`` (H x W x 3 uint8 RGB): H x W float32 in [0, 1]."""
         image = check_image(image)
-        p = self._analyse(image)[1]
+        p = self._analyse(image)[2]
         return cv2.resize(p, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
     def detect(self, image: np.ndarray) -> np.ndarray:
         """The tattoo mask of ``image`` (H x W x 3 uint8 RGB): H x W uint8, 255 = ink,
         grown by ``grow_pct`` % of the long side, at the image's full resolution."""
         image = check_image(image)
-        skin, p = self._analyse(image)
+        small, skin, p = self._analyse(image)
         min_area = max(1, round(2e-4 * p.size))
         found = ink_mask(p, skin, threshold=self.threshold, min_area=min_area)
         if self.extend and found.any():
-            found = extend_ink(working_copy(image), skin, found, faces=self.faces)
+            found = extend_ink(small, skin, found, faces=self.faces)
         return full_size_mask(found, image.shape[:2], grow_pct=self.grow_pct)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -190,5 +191,5 @@ class DetectFill:
         hole = (self.detect(image) if mask is None else mask) > 0
         if not hole.any():
             return image.copy()
-        skin, p = self._analyse(image)
+        _, skin, p = self._analyse(image)
         return fill_from_bare_skin(image, hole, skin & (p < BARE), fill=self.fill, seed=self.seed)
